@@ -1,0 +1,129 @@
+package dev.lbhealth.agent.cli;
+
+import dev.lbhealth.agent.Agent;
+import dev.lbhealth.agent.demo.LbClient;
+import dev.lbhealth.agent.demo.SeedScenario;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Show the seed's problem solved on loopback with a real HAProxy: "
+        + "1 connection in 3 without the agent, all with it, and a pod move healed.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--connections", defaultValue = "9", description = "connections per round (default ${DEFAULT-VALUE})")
+  int connections;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("lb-health-agent-demo");
+    Vertx vertx = Vertx.vertx();
+    int frontend = freeOr(30036);
+    int hostPort = freeOr(9890);
+    try (SeedScenario seed = new SeedScenario(vertx, dir, frontend, hostPort)) {
+      say("The seed: K3s nodes copernicus 127.0.0.2, galileo 127.0.0.3, newton 127.0.0.4;");
+      say("a pod on copernicus publishes hostPort " + hostPort + " -> 22 (SSH); HAProxy listens on 127.0.0.1:" + frontend + ".");
+      await(seed.pod("copernicus").start());
+      seed.writeUnmanagedBackend();
+      seed.haproxy().start();
+
+      say("\n1) Without the agent HAProxy round-robins over all three nodes:");
+      round(seed.client());
+
+      say("\n2) lb-health-agent starts, probes each node's port " + hostPort + " for an SSH banner and rewrites the backend:");
+      Agent agent = new Agent(seed.agentConfig("all-nodes"));
+      await(vertx.deployVerticle(agent));
+      waitHealthy(agent.statusPort());
+      say(indent(Files.readString(seed.lbFile())));
+      round(seed.client());
+
+      say("\n3) Kubernetes reschedules the pod: copernicus stops it, newton starts it 300 ms later.");
+      await(seed.pod("copernicus").stop());
+      Thread.sleep(300);
+      await(seed.pod("newton").start());
+      long listening = System.nanoTime();
+      LbClient client = seed.client();
+      LbClient.Attempt a;
+      do {
+        a = client.connect();
+      } while (!a.ok() && System.nanoTime() - listening < TimeUnit.SECONDS.toNanos(10));
+      say(String.format("   first connection through HAProxy served by %s %.0f ms after newton listened.",
+          a.node(), (System.nanoTime() - listening) / 1e6));
+      round(seed.client());
+
+      say("\n4) What the agent reports (GET /status, abridged):");
+      String status = get(agent.statusPort(), "/status");
+      status.lines().filter(l -> l.contains("\"name\"") || l.contains("\"health\"") || l.contains("\"active\"")
+          || l.contains("\"method\"")).forEach(l -> say("   " + l.strip()));
+      await(vertx.undeploy(agent.deploymentID()));
+      return 0;
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      try (Stream<Path> walk = Files.walk(dir)) {
+        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private void round(LbClient client) {
+    int ok = 0;
+    StringBuilder line = new StringBuilder("   ");
+    for (int i = 0; i < connections; i++) {
+      LbClient.Attempt a = client.connect();
+      ok += a.ok() ? 1 : 0;
+      line.append(a.ok() ? a.node() : "FAILED").append(i + 1 < connections ? ", " : "");
+    }
+    say(line.toString());
+    say("   => " + ok + " of " + connections + " connections worked");
+  }
+
+  private static void waitHealthy(int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (System.nanoTime() < deadline) {
+      if (get(port, "/healthz").contains("\"ok\"")) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new IllegalStateException("the agent did not become healthy: " + get(port, "/healthz"));
+  }
+
+  private static String get(int port, String path) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static int freeOr(int preferred) throws IOException {
+    try (ServerSocket s = new ServerSocket(preferred)) {
+      return preferred;
+    } catch (IOException taken) {
+      return SeedScenario.freePort();
+    }
+  }
+
+  private static String indent(String text) {
+    return text.strip().lines().map(l -> "   | " + l).reduce((a, b) -> a + "\n" + b).orElse("");
+  }
+
+  private static void say(String s) {
+    System.out.println(s);
+  }
+}

@@ -1,0 +1,64 @@
+package dev.lbhealth.agent.cli;
+
+import dev.lbhealth.agent.apply.LbWriters;
+import dev.lbhealth.agent.config.AgentConfig;
+import dev.lbhealth.agent.config.ServiceConfig;
+import dev.lbhealth.agent.decision.Decision;
+import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.discovery.StaticBackendSource;
+import dev.lbhealth.agent.discovery.Target;
+import dev.lbhealth.agent.health.Health;
+import dev.lbhealth.agent.probe.Probe;
+import dev.lbhealth.agent.probe.ProbeResult;
+import dev.lbhealth.agent.probe.Probes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "dry-run", mixinStandardHelpOptions = true,
+    description = "Probe every node once and print what would be written; change nothing.")
+final class DryRunCommand implements Callable<Integer> {
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the agent's YAML config")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    AgentConfig loaded = Configs.loadOrReport(config);
+    if (loaded == null) {
+      return Main.EXIT_CONFIG;
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      for (ServiceConfig service : loaded.services()) {
+        List<Target> targets = new StaticBackendSource().targets(service);
+        Probe probe = Probes.create(vertx, service.probe());
+        List<Future<ProbeResult>> results = new ArrayList<>();
+        targets.forEach(t -> results.add(probe.check(t)));
+        Future.all(results).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+        Map<Target, Health> health = new LinkedHashMap<>();
+        System.out.println("# service " + service.name() + ": one probe round");
+        for (int i = 0; i < targets.size(); i++) {
+          ProbeResult r = results.get(i).result();
+          health.put(targets.get(i), r.healthy() ? Health.UP : Health.DOWN);
+          System.out.printf("#   %-20s %-22s %s (%.1f ms)%n", targets.get(i).node(), targets.get(i).hostPort(),
+              r.healthy() ? "up" : "down: " + r.detail(), r.latencyNanos() / 1e6);
+        }
+        ServerSet set = Decision.desired(targets, health, service.whenEmpty(), null);
+        System.out.println("# would write " + service.lb().file() + " (" + set.reason() + "):");
+        System.out.println(LbWriters.forService(service).preview(set));
+        probe.close();
+      }
+      return 0;
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,240 @@
+package dev.lbhealth.agent.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.lbhealth.agent.config.LbConfig.Kind;
+import dev.lbhealth.agent.config.ProbeConfig.Type;
+import dev.lbhealth.agent.config.ServiceConfig.Mode;
+import dev.lbhealth.agent.config.ServiceConfig.WhenEmpty;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Loads the agent's YAML file into immutable records. Everything is validated before anything is
+ * returned; every problem is reported at once, each naming its path and the bad value.
+ */
+public final class ConfigLoader {
+  private static final YAMLMapper YAML =
+      YAMLMapper.builder(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+
+  private ConfigLoader() {}
+
+  public static AgentConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), List.of("cannot read file: " + e));
+    }
+    return parse(text, file.toString());
+  }
+
+  public static AgentConfig parse(String yaml, String source) throws ConfigException {
+    JsonNode root;
+    try {
+      root = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(source, List.of("not valid YAML: " + e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")")));
+    }
+    if (root == null || !root.isObject()) {
+      throw new ConfigException(source, List.of("the file must be a YAML mapping with a 'services' list"));
+    }
+    List<String> errors = new ArrayList<>();
+    Section top = new Section(root, "", errors);
+    top.rejectUnknown(Set.of("status", "services"));
+    StatusConfig status = status(top.section("status", false));
+    List<ServiceConfig> services = new ArrayList<>();
+    List<Section> items = top.list("services");
+    if (items.isEmpty() && top.has("services")) {
+      top.error("services", "must name at least one service");
+    }
+    for (Section s : items) {
+      services.add(service(s));
+    }
+    checkUnique(services, errors);
+    if (!errors.isEmpty()) {
+      throw new ConfigException(source, errors);
+    }
+    return new AgentConfig(status, services);
+  }
+
+  private static StatusConfig status(Section s) {
+    if (s == null) {
+      return new StatusConfig(StatusConfig.DEFAULT_HOST, StatusConfig.DEFAULT_PORT);
+    }
+    s.rejectUnknown(Set.of("host", "port"));
+    String host = s.string("host", StatusConfig.DEFAULT_HOST);
+    if (!Names.isAddress(host)) {
+      s.error("host", "'" + host + "' is not an IP address or host name");
+    }
+    return new StatusConfig(host, s.integer("port", StatusConfig.DEFAULT_PORT, 0, 65535));
+  }
+
+  private static ServiceConfig service(Section s) {
+    s.rejectUnknown(Set.of("name", "port", "mode", "probe", "nodes", "when-empty", "coalesce", "lb"));
+    String name = s.requiredString("name");
+    if (name != null && !Names.isName(name)) {
+      s.error("name", "'" + name + "' is not a valid name (" + Names.NAME_RULE + ")");
+    }
+    int port = s.requiredInteger("port", 1, 65535);
+    Mode mode = s.choice("mode", Mode.class, Mode.TCP);
+    Section probeSection = s.section("probe", true);
+    ProbeConfig probe = probeSection == null ? null : probe(probeSection);
+    List<NodeConfig> nodes = nodes(s);
+    WhenEmpty whenEmpty = s.choice("when-empty", WhenEmpty.class, WhenEmpty.ALL_NODES);
+
+    Duration min = Duration.ofMillis(20);
+    Duration max = null;
+    Section coalesce = s.section("coalesce", false);
+    if (coalesce != null) {
+      coalesce.rejectUnknown(Set.of("min", "max"));
+      min = coalesce.duration("min", min);
+      max = coalesce.duration("max", null);
+      if (max != null && max.compareTo(min) < 0) {
+        coalesce.error("max", Durations.format(max) + " must not be shorter than min " + Durations.format(min));
+      }
+    }
+    if (max == null) {
+      max = min.multipliedBy(4); // consul-template's default: max = 4 x min
+    }
+    Section lbSection = s.section("lb", true);
+    LbConfig lb = lbSection == null ? null : lb(lbSection, name);
+    return new ServiceConfig(name, port, mode, probe, nodes, whenEmpty, min, max, lb);
+  }
+
+  private static ProbeConfig probe(Section s) {
+    s.rejectUnknown(Set.of("type", "interval", "timeout", "rise", "fall", "jitter", "expect", "path", "status"));
+    Type type = s.choice("type", Type.class, Type.TCP);
+    Duration interval = s.duration("interval", Duration.ofSeconds(1));
+    Duration timeout = s.duration("timeout", null);
+    if (timeout == null) {
+      timeout = interval.dividedBy(2);
+    }
+    if (interval.toMillis() < 10) {
+      s.error("interval", Durations.format(interval) + " is too short (at least 10ms)");
+    }
+    if (timeout.toMillis() < 1) {
+      s.error("timeout", Durations.format(timeout) + " is too short (at least 1ms)");
+    } else if (timeout.compareTo(interval) >= 0) {
+      s.error("timeout", Durations.format(timeout) + " must be shorter than interval " + Durations.format(interval));
+    }
+    int rise = s.integer("rise", 2, 1, 100);
+    int fall = s.integer("fall", 2, 1, 100);
+    double jitter = s.decimal("jitter", 0.1, 0, 0.5);
+    String expect = s.string("expect", null);
+    String path = s.string("path", null);
+    int status = s.integer("status", 200, 100, 599);
+    if (type == Type.BANNER) {
+      if (expect == null || expect.isEmpty()) {
+        s.error("expect", "is required for a banner probe (e.g. SSH-2.0-)");
+      } else if (expect.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+        s.error("expect", "'" + expect + "' must be printable ASCII on one line");
+      }
+    } else if (expect != null) {
+      s.error("expect", "only applies to type banner");
+    }
+    if (type == Type.HTTP) {
+      path = path == null ? "/" : path;
+      if (!path.matches("/[\\x21-\\x7e]*")) {
+        s.error("path", "'" + path + "' must start with / and contain no spaces or control characters");
+      }
+    } else {
+      if (path != null) {
+        s.error("path", "only applies to type http");
+      }
+      if (s.has("status")) {
+        s.error("status", "only applies to type http");
+      }
+    }
+    return new ProbeConfig(type, interval, timeout, rise, fall, jitter, expect, path, status);
+  }
+
+  private static List<NodeConfig> nodes(Section s) {
+    List<NodeConfig> nodes = new ArrayList<>();
+    Map<String, Integer> seen = new HashMap<>();
+    List<Section> items = s.list("nodes");
+    if (items.isEmpty() && s.has("nodes")) {
+      s.error("nodes", "must name at least one node");
+    }
+    for (int i = 0; i < items.size(); i++) {
+      Section n = items.get(i);
+      n.rejectUnknown(Set.of("name", "address"));
+      String name = n.requiredString("name");
+      String address = n.requiredString("address");
+      if (name != null && !Names.isName(name)) {
+        n.error("name", "'" + name + "' is not a valid name (" + Names.NAME_RULE + ")");
+      } else if (name != null && seen.putIfAbsent(name, i) != null) {
+        n.error("name", "'" + name + "' is already used by " + s.path("nodes") + "[" + seen.get(name) + "]");
+      }
+      if (address != null && !Names.isAddress(address)) {
+        n.error("address", "'" + address + "' is not an IP address or host name");
+      }
+      nodes.add(new NodeConfig(name, address));
+    }
+    return nodes;
+  }
+
+  private static LbConfig lb(Section s, String serviceName) {
+    s.rejectUnknown(Set.of("kind", "file", "upstream", "validate", "reload", "command-timeout", "runtime-api"));
+    Kind kind = s.choice("kind", Kind.class, Kind.HAPROXY);
+    String fileText = s.requiredString("file");
+    Path file = null;
+    if (fileText != null) {
+      file = Path.of(fileText);
+      if (!file.isAbsolute()) {
+        s.error("file", "'" + fileText + "' must be an absolute path");
+      } else if (file.getParent() == null || !Files.isDirectory(file.getParent())) {
+        s.error("file", "directory " + file.getParent() + " does not exist");
+      }
+    }
+    String upstream = s.string("upstream", serviceName);
+    if (upstream != null && !Names.isName(upstream)) {
+      s.error("upstream", "'" + upstream + "' is not a valid name (" + Names.NAME_RULE + ")");
+    }
+    String validate = s.string("validate", kind == Kind.HAPROXY
+        ? "haproxy -c -q -f /etc/haproxy/haproxy.cfg -f {dir}"
+        : "nginx -t -q");
+    String reload = s.string("reload", kind == Kind.HAPROXY ? "systemctl reload haproxy" : "nginx -s reload");
+    Duration timeout = s.duration("command-timeout", Duration.ofSeconds(10));
+    String runtimeApi = s.string("runtime-api", null);
+    if (runtimeApi != null && kind != Kind.HAPROXY) {
+      s.error("runtime-api", "only applies to kind haproxy");
+    } else if (runtimeApi != null && !runtimeApi.startsWith("/") && !runtimeApi.matches("[^:]+:\\d{1,5}")) {
+      s.error("runtime-api", "'" + runtimeApi + "' must be a socket path or host:port");
+    }
+    return new LbConfig(kind, file, upstream, validate, reload, timeout, runtimeApi);
+  }
+
+  private static void checkUnique(List<ServiceConfig> services, List<String> errors) {
+    Map<String, Integer> names = new HashMap<>();
+    Map<Path, Integer> files = new HashMap<>();
+    Map<String, Integer> upstreams = new HashMap<>();
+    for (int i = 0; i < services.size(); i++) {
+      ServiceConfig s = services.get(i);
+      if (s.name() != null && names.putIfAbsent(s.name(), i) != null) {
+        errors.add("services[" + i + "].name: '" + s.name() + "' is already used by services[" + names.get(s.name()) + "]");
+      }
+      if (s.lb() == null) {
+        continue;
+      }
+      if (s.lb().file() != null && files.putIfAbsent(s.lb().file(), i) != null) {
+        errors.add("services[" + i + "].lb.file: " + s.lb().file() + " is already written by services[" + files.get(s.lb().file()) + "]");
+      }
+      String key = s.lb().kind() + "/" + s.lb().upstream();
+      if (s.lb().upstream() != null && upstreams.putIfAbsent(key, i) != null) {
+        errors.add("services[" + i + "].lb.upstream: '" + s.lb().upstream() + "' is already used by services[" + upstreams.get(key) + "]");
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.lbhealth.agent.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.regex.Pattern;
+
+/**
+ * What may reach a rendered LB file. Names and addresses are checked against narrow patterns so
+ * that nothing from outside can break or inject HAProxy or nginx configuration.
+ */
+public final class Names {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  private static final Pattern IPV4 =
+      Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+  private static final Pattern HOSTNAME =
+      Pattern.compile("(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+
+  public static final String NAME_RULE =
+      "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+  private Names() {}
+
+  public static boolean isName(String s) {
+    return s != null && NAME.matcher(s).matches();
+  }
+
+  /** An IPv4 or IPv6 literal, or an RFC 1123 host name. */
+  public static boolean isAddress(String s) {
+    if (s == null) {
+      return false;
+    }
+    if (s.contains(":")) {
+      if (!s.matches("[0-9A-Fa-f:.]+")) {
+        return false;
+      }
+      try {
+        InetAddress.getByName(s); // a literal with ':' is parsed, never looked up
+        return true;
+      } catch (UnknownHostException e) {
+        return false;
+      }
+    }
+    if (s.matches("[0-9.]+")) {
+      return IPV4.matcher(s).matches();
+    }
+    return HOSTNAME.matcher(s).matches();
+  }
+
+  /** host:port as the LB writes it; IPv6 literals go in brackets. */
+  public static String hostPort(String address, int port) {
+    return (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
+  }
+}

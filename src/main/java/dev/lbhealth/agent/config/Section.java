@@ -1,0 +1,172 @@
+package dev.lbhealth.agent.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A mapping in the YAML tree, with its path, that reads typed values and records every problem
+ * (path, bad value, what is valid) instead of stopping at the first.
+ */
+final class Section {
+  private final JsonNode node;
+  private final String path;
+  private final List<String> errors;
+
+  Section(JsonNode node, String path, List<String> errors) {
+    this.node = node;
+    this.path = path;
+    this.errors = errors;
+  }
+
+  String path(String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  void error(String key, String message) {
+    errors.add(path(key) + ": " + message);
+  }
+
+  boolean has(String key) {
+    return node.hasNonNull(key);
+  }
+
+  /** Reports every key that is not one of {@code known}. */
+  void rejectUnknown(Set<String> known) {
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!known.contains(key)) {
+        error(key, "unknown key (valid here: " + String.join(", ", known.stream().sorted().toList()) + ")");
+      }
+    }
+  }
+
+  /** The nested mapping at key, or null (with an error if it is present but not a mapping). */
+  Section section(String key, boolean required) {
+    JsonNode child = node.get(key);
+    if (child == null || child.isNull()) {
+      if (required) {
+        error(key, "is required");
+      }
+      return null;
+    }
+    if (!child.isObject()) {
+      error(key, "must be a mapping of keys to values");
+      return null;
+    }
+    return new Section(child, path(key), errors);
+  }
+
+  /** The mappings in the list at key; an absent or non-list value is an error. */
+  List<Section> list(String key) {
+    JsonNode child = node.get(key);
+    List<Section> items = new ArrayList<>();
+    if (child == null || child.isNull()) {
+      error(key, "is required");
+      return items;
+    }
+    if (!child.isArray()) {
+      error(key, "must be a list");
+      return items;
+    }
+    for (int i = 0; i < child.size(); i++) {
+      String itemPath = path(key) + "[" + i + "]";
+      if (child.get(i).isObject()) {
+        items.add(new Section(child.get(i), itemPath, errors));
+      } else {
+        errors.add(itemPath + ": must be a mapping of keys to values");
+      }
+    }
+    return items;
+  }
+
+  String string(String key, String fallback) {
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isValueNode() || v.isBoolean()) {
+      error(key, "must be text, got " + v);
+      return fallback;
+    }
+    return v.asText();
+  }
+
+  String requiredString(String key) {
+    String v = string(key, null);
+    if (v == null && !has(key)) {
+      error(key, "is required");
+    } else if (v != null && v.isBlank()) {
+      error(key, "must not be empty");
+      return null;
+    }
+    return v;
+  }
+
+  int integer(String key, int fallback, int min, int max) {
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < min || v.asInt() > max) {
+      error(key, v + " must be a whole number from " + min + " to " + max);
+      return fallback;
+    }
+    return v.asInt();
+  }
+
+  int requiredInteger(String key, int min, int max) {
+    if (!has(key)) {
+      error(key, "is required");
+      return min;
+    }
+    return integer(key, min, min, max);
+  }
+
+  double decimal(String key, double fallback, double min, double max) {
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
+      error(key, v + " must be a number from " + min + " to " + max);
+      return fallback;
+    }
+    return v.asDouble();
+  }
+
+  Duration duration(String key, Duration fallback) {
+    String text = string(key, null);
+    if (text == null) {
+      return fallback;
+    }
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      error(key, e.getMessage());
+      return fallback;
+    }
+  }
+
+  /** An enum constant written in lower case with dashes, e.g. {@code all-nodes}. */
+  <E extends Enum<E>> E choice(String key, Class<E> type, E fallback) {
+    String text = string(key, null);
+    if (text == null) {
+      return fallback;
+    }
+    Function<E, String> spelling = e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    for (E e : type.getEnumConstants()) {
+      if (spelling.apply(e).equals(text)) {
+        return e;
+      }
+    }
+    List<String> valid = java.util.Arrays.stream(type.getEnumConstants()).map(spelling).toList();
+    error(key, "'" + text + "' is not one of " + String.join(", ", valid));
+    return fallback;
+  }
+}

@@ -1,0 +1,65 @@
+package dev.lbhealth.agent.probe;
+
+import dev.lbhealth.agent.discovery.Target;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+
+/** GETs a path on a fresh connection and expects one status code. */
+final class HttpProbe implements Probe {
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final long timeoutMs;
+  private final String path;
+  private final int status;
+
+  HttpProbe(Vertx vertx, Duration timeout, String path, int status) {
+    this.vertx = vertx;
+    this.timeoutMs = Math.max(1, timeout.toMillis());
+    this.path = path;
+    this.status = status;
+    // No keep-alive: every probe must prove that a new connection to the node works.
+    this.client = vertx.createHttpClient(new HttpClientOptions()
+        .setKeepAlive(false)
+        .setConnectTimeout((int) timeoutMs));
+  }
+
+  @Override
+  public Future<ProbeResult> check(Target target) {
+    long start = System.nanoTime();
+    Promise<ProbeResult> result = Promise.promise();
+    long timer = vertx.setTimer(timeoutMs,
+        id -> result.tryComplete(ProbeResult.down(start, "timeout after " + timeoutMs + "ms")));
+    RequestOptions request = new RequestOptions()
+        .setMethod(HttpMethod.GET)
+        .setHost(target.address())
+        .setPort(target.port())
+        .setURI(path)
+        .setIdleTimeout(timeoutMs)
+        .putHeader("User-Agent", "lb-health-agent");
+    client.request(request)
+        .compose(req -> req.send())
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            result.tryComplete(ProbeResult.down(start, TcpProbe.describe(ar.cause())));
+            return;
+          }
+          int got = ar.result().statusCode();
+          ar.result().end(); // drain the body; the connection closes after it
+          result.tryComplete(got == status
+              ? ProbeResult.up(start)
+              : ProbeResult.down(start, "HTTP " + got + ", expected " + status));
+        });
+    return result.future().andThen(done -> vertx.cancelTimer(timer));
+  }
+
+  @Override
+  public Future<Void> close() {
+    return client.close();
+  }
+}

@@ -1,0 +1,90 @@
+package dev.lbhealth.agent.probe;
+
+import dev.lbhealth.agent.discovery.Target;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Connects to the target; with a banner, also reads until the banner's length (or a line end)
+ * has arrived and checks that it starts with the expected prefix. A port that is open but greets
+ * with something else is unhealthy.
+ */
+final class TcpProbe implements Probe {
+  private final Vertx vertx;
+  private final NetClient client;
+  private final long timeoutMs;
+  private final byte[] banner;
+
+  TcpProbe(Vertx vertx, Duration timeout, String banner) {
+    this.vertx = vertx;
+    this.timeoutMs = Math.max(1, timeout.toMillis());
+    this.banner = banner == null ? null : banner.getBytes(StandardCharsets.US_ASCII);
+    this.client = vertx.createNetClient(new NetClientOptions()
+        .setConnectTimeout((int) timeoutMs)
+        .setTcpNoDelay(true)
+        .setReconnectAttempts(0));
+  }
+
+  @Override
+  public Future<ProbeResult> check(Target target) {
+    long start = System.nanoTime();
+    Promise<ProbeResult> result = Promise.promise();
+    long timer = vertx.setTimer(timeoutMs,
+        id -> result.tryComplete(ProbeResult.down(start, "timeout after " + timeoutMs + "ms")));
+    client.connect(target.port(), target.address()).onComplete(ar -> {
+      if (ar.failed()) {
+        result.tryComplete(ProbeResult.down(start, describe(ar.cause())));
+      } else if (banner == null) {
+        result.tryComplete(ProbeResult.up(start));
+      } else {
+        readBanner(ar.result(), start, result);
+      }
+    });
+    return result.future().andThen(done -> vertx.cancelTimer(timer));
+  }
+
+  private void readBanner(NetSocket socket, long start, Promise<ProbeResult> result) {
+    Buffer received = Buffer.buffer();
+    result.future().onComplete(done -> socket.close());
+    socket.closeHandler(v -> result.tryComplete(ProbeResult.down(start,
+        received.length() == 0 ? "closed without a banner" : "banner " + quote(received) + " does not start with " + quote(Buffer.buffer(banner)))));
+    socket.handler(chunk -> {
+      received.appendBuffer(chunk);
+      int n = Math.min(received.length(), banner.length);
+      for (int i = 0; i < n; i++) {
+        if (received.getByte(i) != banner[i]) {
+          result.tryComplete(ProbeResult.down(start, "banner " + quote(received) + " does not start with " + quote(Buffer.buffer(banner))));
+          return;
+        }
+      }
+      if (received.length() >= banner.length) {
+        result.tryComplete(ProbeResult.up(start));
+      }
+    });
+  }
+
+  static String describe(Throwable cause) {
+    String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    if (message.contains("Connection refused")) {
+      return "connection refused";
+    }
+    return message.length() > 200 ? message.substring(0, 200) : message;
+  }
+
+  private static String quote(Buffer b) {
+    String s = b.getString(0, Math.min(b.length(), 64), "US-ASCII");
+    return "'" + s.replaceAll("[^\\x20-\\x7e]", "?") + "'";
+  }
+
+  @Override
+  public Future<Void> close() {
+    return client.close();
+  }
+}
