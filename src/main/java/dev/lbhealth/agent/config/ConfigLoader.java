@@ -44,7 +44,7 @@ public final class ConfigLoader {
     try {
       root = YAML.readTree(yaml);
     } catch (JsonProcessingException e) {
-      throw new ConfigException(source, List.of("not valid YAML: " + e.getOriginalMessage()
+      throw new ConfigException(source, List.of("not valid YAML: " + e.getOriginalMessage().replaceAll("\\s+", " ").strip()
           + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")")));
     }
     if (root == null || !root.isObject()) {
@@ -199,11 +199,11 @@ public final class ConfigLoader {
       }
     }
     String upstream = s.string("upstream", serviceName);
-    if (upstream != null && !Names.isName(upstream)) {
+    if (upstream != null && s.has("upstream") && !Names.isName(upstream)) {
       s.error("upstream", "'" + upstream + "' is not a valid name (" + Names.NAME_RULE + ")");
     }
     String validate = s.string("validate", kind == Kind.HAPROXY
-        ? "haproxy -c -q -f /etc/haproxy/haproxy.cfg -f {dir}"
+        ? "haproxy -c -f /etc/haproxy/haproxy.cfg -f {dir}"
         : "nginx -t -q");
     String reload = s.string("reload", kind == Kind.HAPROXY ? "systemctl reload haproxy" : "nginx -s reload");
     Duration timeout = s.duration("command-timeout", Duration.ofSeconds(10));

@@ -24,6 +24,7 @@ public final class HaproxyProcess implements AutoCloseable {
     Files.writeString(mainConfig(), String.join("\n",
         "global",
         "    master-worker",
+        "    pidfile " + dir.resolve("haproxy.pid"),
         "    stats socket " + runtimeSocket() + " mode 600 level admin",
         "defaults",
         "    mode tcp",
@@ -54,12 +55,12 @@ public final class HaproxyProcess implements AutoCloseable {
 
   /** The agent's validate command for this HAProxy. */
   public String validateCommand() {
-    return "haproxy -c -q -f " + mainConfig() + " -f {dir}";
+    return "haproxy -c -f " + mainConfig() + " -f {dir}";
   }
 
   /** The agent's reload command: SIGUSR2 to the master. */
   public String reloadCommand() {
-    return "kill -USR2 " + process.pid();
+    return "kill -USR2 $(cat " + dir.resolve("haproxy.pid") + ")";
   }
 
   public long pid() {

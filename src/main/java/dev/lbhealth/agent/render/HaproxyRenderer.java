@@ -21,9 +21,10 @@ public final class HaproxyRenderer implements Renderer {
     out.append("    mode ").append(service.mode().name().toLowerCase(Locale.ROOT)).append('\n');
     out.append("    balance roundrobin\n");
     // A connect refused by a node that died since the last probe is retried on another server
-    // at once, instead of three times on the same one about a second apart.
+    // at once, instead of three times on the same one about a second apart. Enough retries to
+    // reach every node, so a fail-open set (all nodes) still finds the one that answers.
     out.append("    option redispatch 1\n");
-    out.append("    retries 2\n");
+    out.append("    retries ").append(Math.max(2, set.all().size() - 1)).append('\n');
     for (Target t : set.all()) {
       out.append("    server ").append(Renderer.safe("node", t.node())).append(' ')
           .append(Names.hostPort(address(t), t.port()));

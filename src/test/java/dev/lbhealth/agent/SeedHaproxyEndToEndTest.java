@@ -1,0 +1,154 @@
+package dev.lbhealth.agent;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lbhealth.agent.config.AgentConfig;
+import dev.lbhealth.agent.config.ConfigLoader;
+import dev.lbhealth.agent.config.ProbeConfig;
+import dev.lbhealth.agent.config.ServiceConfig;
+import dev.lbhealth.agent.demo.LbClient;
+import dev.lbhealth.agent.demo.SeedScenario;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The seed's problem end to end: real HAProxy on 127.0.0.1, pretend pods on the nodes'
+ * loopback addresses 127.0.0.2-4, the agent in between; assertions are what a client sees.
+ */
+class SeedHaproxyEndToEndTest {
+  @TempDir Path dir;
+  private final BlockedThreadWatch blocked = new BlockedThreadWatch();
+  private Vertx vertx;
+  private SeedScenario seed;
+  private Agent agent;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx(BlockedThreadWatch.strictOptions());
+    seed = new SeedScenario(vertx, dir, SeedScenario.freePort(), SeedScenario.freePort());
+    get(seed.pod("copernicus").start());
+    seed.writeUnmanagedBackend();
+    seed.haproxy().start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    seed.close();
+    get(vertx.close());
+    blocked.close();
+    assertEquals(List.of(), blocked.warnings(), "no event loop was blocked");
+  }
+
+  private static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private void startAgent(AgentConfig config) throws Exception {
+    agent = new Agent(config);
+    get(vertx.deployVerticle(agent));
+  }
+
+  private HttpResponse<String> http(String path) throws Exception {
+    return HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.statusPort() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private JsonObject service() throws Exception {
+    return new JsonObject(http("/status").body()).getJsonArray("services").getJsonObject(0);
+  }
+
+  private static int successes(LbClient client, int attempts, String node) {
+    int ok = 0;
+    for (int i = 0; i < attempts; i++) {
+      LbClient.Attempt a = client.connect();
+      ok += a.ok() && a.node().equals(node) ? 1 : 0;
+    }
+    return ok;
+  }
+
+  @Test
+  void everyConnectionWorksOnceTheAgentRuns() throws Exception {
+    assertEquals(10, successes(seed.client(), 30, "copernicus"), "without the agent only one connection in three works");
+
+    startAgent(seed.agentConfig("all-nodes"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> http("/healthz").statusCode() == 200);
+
+    assertEquals(100, successes(seed.client(), 100, "copernicus"));
+    JsonObject status = service();
+    assertEquals("applied", status.getJsonObject("lastApply").getString("outcome"));
+    assertEquals(List.of("copernicus"), status.getJsonObject("serverSet").getJsonArray("active").getList());
+    JsonObject galileo = status.getJsonArray("nodes").getJsonObject(1);
+    assertEquals("down", galileo.getString("health"));
+    assertEquals("connection refused", galileo.getJsonObject("lastProbe").getString("detail"));
+  }
+
+  @ParameterizedTest(name = "when-empty: {0}")
+  @ValueSource(strings = {"all-nodes", "no-nodes"})
+  void followsThePodWhenItMovesToAnotherNode(String whenEmpty) throws Exception {
+    AgentConfig config = seed.agentConfig(whenEmpty);
+    startAgent(config);
+    await().atMost(Duration.ofSeconds(10)).until(() -> http("/healthz").statusCode() == 200);
+
+    get(seed.pod("copernicus").stop());
+    // The gap: every node's pod is gone until the agent has seen it.
+    await().atMost(Duration.ofSeconds(5)).until(() ->
+        service().getJsonArray("nodes").getJsonObject(0).getString("health").equals("down"));
+    get(seed.pod("newton").start());
+    long listening = System.nanoTime();
+
+    LbClient client = seed.client();
+    await().atMost(detectionTime(config.services().get(0)).plusSeconds(1)).pollInterval(Duration.ofMillis(5))
+        .until(() -> client.connect().ok());
+    System.out.printf("[%s] newton served through HAProxy %.1f ms after it listened%n", whenEmpty,
+        (System.nanoTime() - listening) / 1e6);
+
+    await().atMost(Duration.ofSeconds(5)).until(() ->
+        service().getJsonObject("serverSet").getJsonArray("active").getList().equals(List.of("newton")));
+    assertEquals(50, successes(client, 50, "newton"));
+    assertEquals("runtime-api", service().getJsonObject("lastApply").getString("method"),
+        "a node going in or out of rotation needs no reload");
+  }
+
+  /** The longest the agent may take by its config to put a node that came up into rotation. */
+  private static Duration detectionTime(ServiceConfig s) {
+    ProbeConfig p = s.probe();
+    long probes = Math.round(p.interval().toMillis() * (1 + p.jitter()) * p.rise()) + p.timeout().toMillis();
+    return Duration.ofMillis(probes).plus(s.coalesceMax());
+  }
+
+  @Test
+  void failingReloadKeepsTheOldFileAndShowsInStatus() throws Exception {
+    String before = Files.readString(seed.lbFile());
+    String yaml = seed.agentConfigYaml("all-nodes").replaceAll("reload: .*", "reload: \"echo haproxy is gone >&2; exit 1\"");
+    startAgent(ConfigLoader.parse(yaml, "test"));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> service().containsKey("lastApply"));
+    JsonObject apply = service().getJsonObject("lastApply");
+    assertEquals("failed", apply.getString("outcome"));
+    assertTrue(apply.getJsonArray("errors").getString(0).startsWith("reload failed, previous file restored: "), apply.encode());
+    assertEquals(before, Files.readString(seed.lbFile()), "the last good file stays");
+
+    HttpResponse<String> health = http("/healthz");
+    assertEquals(503, health.statusCode());
+    assertTrue(health.body().contains("haproxy is gone"), health.body());
+  }
+}

@@ -1,0 +1,149 @@
+package dev.lbhealth.agent.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lbhealth.agent.config.ProbeConfig.Type;
+import dev.lbhealth.agent.config.ServiceConfig.WhenEmpty;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private String service(String probe, String extra) {
+    return """
+        services:
+          - name: rsync-ssh
+            port: 9890
+            probe:
+        %s
+            nodes:
+              - { name: copernicus, address: 127.0.0.2 }
+              - { name: galileo, address: 127.0.0.3 }
+            lb:
+              file: %s/rsync.cfg
+        %s""".formatted(probe.indent(6).stripTrailing(), dir, extra);
+  }
+
+  private List<String> errors(String yaml) {
+    return assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test.yaml")).errors();
+  }
+
+  @Test
+  void readsAFullServiceWithDefaults() throws Exception {
+    AgentConfig c = ConfigLoader.parse(service("type: banner\nexpect: SSH-2.0-\ninterval: 100ms\ntimeout: 80ms", ""), "t");
+    ServiceConfig s = c.services().get(0);
+    assertEquals("127.0.0.1", c.status().host());
+    assertEquals(9900, c.status().port());
+    assertEquals(Type.BANNER, s.probe().type());
+    assertEquals(Duration.ofMillis(100), s.probe().interval());
+    assertEquals(Duration.ofMillis(80), s.probe().timeout());
+    assertEquals(2, s.probe().rise());
+    assertEquals(WhenEmpty.ALL_NODES, s.whenEmpty());
+    assertEquals("rsync-ssh", s.lb().upstream());
+    assertEquals(Duration.ofMillis(80), s.coalesceMax(), "max defaults to 4 x min");
+    assertEquals(List.of("copernicus", "galileo"), s.nodes().stream().map(NodeConfig::name).toList());
+  }
+
+  @Test
+  void namesTimeoutThatIsNotShorterThanInterval() {
+    assertEquals(List.of("services[0].probe.timeout: 3s must be shorter than interval 1s"),
+        errors(service("interval: 1s\ntimeout: 3s", "")));
+  }
+
+  @Test
+  void reportsEveryErrorAtOnceWithItsPath() {
+    String yaml = """
+        status: { host: "127.0.0.1", port: 99999 }
+        services:
+          - name: "bad name"
+            port: 0
+            probe: { type: ping, interval: soon, rise: 0 }
+            nodes:
+              - { name: copernicus, address: 300.0.0.2 }
+              - { name: copernicus, address: "127.0.0.3;drop" }
+            lb: { file: relative.cfg, colour: blue }
+            extra: 1
+        """;
+    List<String> errors = errors(yaml);
+    List<String> expected = List.of(
+        "status.port: 99999 must be a whole number from 0 to 65535",
+        "services[0].extra: unknown key",
+        "services[0].name: 'bad name' is not a valid name",
+        "services[0].port: 0 must be a whole number from 1 to 65535",
+        "services[0].probe.type: 'ping' is not one of tcp, banner, http",
+        "services[0].probe.interval: 'soon' is not a duration",
+        "services[0].probe.rise: 0 must be a whole number from 1 to 100",
+        "services[0].nodes[0].address: '300.0.0.2' is not an IP address or host name",
+        "services[0].nodes[1].name: 'copernicus' is already used by services[0].nodes[0]",
+        "services[0].nodes[1].address: '127.0.0.3;drop' is not an IP address or host name",
+        "services[0].lb.colour: unknown key",
+        "services[0].lb.file: 'relative.cfg' must be an absolute path");
+    for (String e : expected) {
+      assertTrue(errors.stream().anyMatch(got -> got.startsWith(e)), "missing '" + e + "' in " + errors);
+    }
+    assertEquals(expected.size(), errors.size(), errors.toString());
+  }
+
+  @Test
+  void rejectsDuplicateServicesAndFiles() {
+    String one = service("type: tcp", "");
+    String two = one + one.substring(one.indexOf("  - name"));
+    List<String> errors = errors(two);
+    assertTrue(errors.contains("services[1].name: 'rsync-ssh' is already used by services[0]"), errors.toString());
+    assertTrue(errors.stream().anyMatch(e -> e.startsWith("services[1].lb.file: ") && e.endsWith("is already written by services[0]")), errors.toString());
+  }
+
+  @Test
+  void bannerNeedsAPrefixAndHttpOnlyKeysStayWithHttp() {
+    List<String> errors = errors(service("type: banner\npath: /x", ""));
+    assertEquals(List.of(
+        "services[0].probe.expect: is required for a banner probe (e.g. SSH-2.0-)",
+        "services[0].probe.path: only applies to type http"), errors);
+  }
+
+  @Test
+  void rejectsAMissingDirectoryForTheLbFile() {
+    String yaml = service("type: tcp", "").replace(dir + "/rsync.cfg", dir + "/nowhere/rsync.cfg");
+    assertEquals(List.of("services[0].lb.file: directory " + dir + "/nowhere does not exist"), errors(yaml));
+  }
+
+  @Test
+  void rejectsDuplicateKeysAndBrokenYamlWithALine() {
+    assertTrue(errors("services: []\nservices: []\n").get(0).contains("Duplicate field 'services'"));
+    assertTrue(errors("services:\n  - name: [unclosed\n").get(0).matches("not valid YAML: .* \\(line 2\\)"));
+    assertEquals(List.of("services: must name at least one service"), errors("services: []\n"));
+  }
+
+  @Test
+  void demoMeasuresTheExampleConfigsTiming() throws Exception {
+    ServiceConfig example = ConfigLoader.parse(Files.readString(Path.of("config/haproxy-seed.yaml"))
+        .replace("/etc/haproxy/conf.d/", dir + "/"), "example").services().get(0);
+    ServiceConfig demo = new dev.lbhealth.agent.demo.SeedScenario(null, dir, 1, 9890)
+        .agentConfig("all-nodes").services().get(0);
+    assertEquals(example.probe(), demo.probe());
+    assertEquals(example.coalesceMin(), demo.coalesceMin());
+    assertEquals(example.coalesceMax(), demo.coalesceMax());
+    assertEquals(example.whenEmpty(), demo.whenEmpty());
+  }
+
+  @Test
+  void exampleConfigsInTheRepositoryAreValid() throws Exception {
+    Path examples = Path.of("config");
+    try (var files = Files.list(examples)) {
+      List<Path> yamls = files.filter(p -> p.toString().endsWith(".yaml")).toList();
+      assertTrue(!yamls.isEmpty(), "config/ has example configs");
+      for (Path p : yamls) {
+        // The examples write under /etc/haproxy or /etc/nginx; point them at a folder that exists here.
+        String text = Files.readString(p).replaceAll("/etc/(haproxy|nginx)/[a-z.]+/", dir + "/");
+        ConfigLoader.parse(text, p.toString());
+      }
+    }
+  }
+}

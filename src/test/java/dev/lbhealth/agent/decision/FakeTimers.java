@@ -1,0 +1,48 @@
+package dev.lbhealth.agent.decision;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Timers driven by the test: time moves only when {@link #advance} is called. */
+final class FakeTimers implements Timers {
+  private long now;
+  private long nextId;
+  private final Map<Long, long[]> due = new TreeMap<>();
+  private final Map<Long, Runnable> actions = new TreeMap<>();
+
+  @Override
+  public long nowMillis() {
+    return now;
+  }
+
+  @Override
+  public long setTimer(long delayMillis, Runnable action) {
+    long id = nextId++;
+    due.put(id, new long[] {now + Math.max(1, delayMillis)});
+    actions.put(id, action);
+    return id;
+  }
+
+  @Override
+  public void cancelTimer(long id) {
+    due.remove(id);
+    actions.remove(id);
+  }
+
+  /** Moves time forward, running every timer that falls due, in order. */
+  void advance(long millis) {
+    long end = now + millis;
+    while (true) {
+      Long next = due.entrySet().stream()
+          .filter(e -> e.getValue()[0] <= end)
+          .min((a, b) -> Long.compare(a.getValue()[0], b.getValue()[0]))
+          .map(Map.Entry::getKey).orElse(null);
+      if (next == null) {
+        break;
+      }
+      now = due.remove(next)[0];
+      actions.remove(next).run();
+    }
+    now = end;
+  }
+}

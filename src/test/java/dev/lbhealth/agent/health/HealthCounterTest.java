@@ -1,0 +1,54 @@
+package dev.lbhealth.agent.health;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class HealthCounterTest {
+  private static HealthCounter after(int rise, int fall, boolean... results) {
+    HealthCounter c = new HealthCounter(rise, fall);
+    for (boolean r : results) {
+      c.record(r);
+    }
+    return c;
+  }
+
+  @Test
+  void firstResultSettlesAnUnknownTarget() {
+    assertEquals(Health.UNKNOWN, new HealthCounter(3, 3).health());
+    assertEquals(Health.UP, after(3, 3, true).health());
+    assertEquals(Health.DOWN, after(3, 3, false).health());
+  }
+
+  @Test
+  void fallNeedsConsecutiveFailures() {
+    assertEquals(Health.UP, after(2, 2, true, false).health());
+    assertEquals(Health.DOWN, after(2, 2, true, false, false).health());
+  }
+
+  @Test
+  void interleavedResultsNeverTripFallOrRise() {
+    assertEquals(Health.UP, after(2, 2, true, false, true, false, true, false).health());
+    assertEquals(Health.DOWN, after(2, 2, false, true, false, true, false, true).health());
+  }
+
+  @Test
+  void riseNeedsConsecutiveSuccesses() {
+    assertEquals(Health.DOWN, after(3, 1, false, true, true).health());
+    assertEquals(Health.UP, after(3, 1, false, true, true, true).health());
+  }
+
+  @Test
+  void recordSaysWhenHealthChangedAndCountsRuns() {
+    HealthCounter c = new HealthCounter(1, 2);
+    assertTrue(c.record(true));
+    assertFalse(c.record(false));
+    assertEquals(1, c.consecutiveFailures());
+    assertTrue(c.record(false));
+    assertEquals(0, c.consecutiveSuccesses());
+    assertTrue(c.record(true));
+    assertEquals(Health.UP, c.health());
+  }
+}

@@ -1,0 +1,115 @@
+package dev.lbhealth.agent.probe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lbhealth.agent.config.ProbeConfig;
+import dev.lbhealth.agent.config.ProbeConfig.Type;
+import dev.lbhealth.agent.discovery.Target;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Each probe kind against real loopback listeners. */
+class ProbesTest {
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() throws Exception {
+    await(vertx.close());
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private ProbeResult check(Type type, String expect, String path, int port) throws Exception {
+    ProbeConfig config = new ProbeConfig(type, Duration.ofSeconds(1), Duration.ofMillis(300), 1, 1, 0, expect, path, 200);
+    Probe probe = Probes.create(vertx, config);
+    try {
+      return await(probe.check(new Target("s", "copernicus", "127.0.0.2", port)));
+    } finally {
+      await(probe.close());
+    }
+  }
+
+  private int greeter(String greeting) throws Exception {
+    NetServer server = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.2").setPort(0));
+    server.connectHandler(s -> {
+      if (greeting != null) {
+        s.write(greeting);
+      }
+    });
+    return await(server.listen()).actualPort();
+  }
+
+  @Test
+  void tcpIsUpWhenThePortAccepts() throws Exception {
+    ProbeResult r = check(Type.TCP, null, null, greeter(null));
+    assertTrue(r.healthy(), r.detail());
+  }
+
+  @Test
+  void tcpIsDownWhenRefused() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.2"))) {
+      int port = s.getLocalPort();
+      s.close();
+      ProbeResult r = check(Type.TCP, null, null, port);
+      assertFalse(r.healthy());
+      assertEquals("connection refused", r.detail());
+    }
+  }
+
+  @Test
+  void tcpTimesOutOnABlackholedNode() throws Exception {
+    try (Blackhole hole = new Blackhole("127.0.0.2")) {
+      ProbeResult r = check(Type.TCP, null, null, hole.port());
+      assertFalse(r.healthy());
+      assertTrue(r.detail().contains("timed out") || r.detail().startsWith("timeout after 300ms"), r.detail());
+      assertTrue(r.latencyNanos() >= TimeUnit.MILLISECONDS.toNanos(250), "waited for the timeout: " + r.latencyNanos());
+    }
+  }
+
+  @Test
+  void bannerIsUpOnlyForTheExpectedGreeting() throws Exception {
+    assertTrue(check(Type.BANNER, "SSH-2.0-", null, greeter("SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.1\r\n")).healthy());
+    ProbeResult wrong = check(Type.BANNER, "SSH-2.0-", null, greeter("HTTP/1.1 400 Bad Request\r\n"));
+    assertFalse(wrong.healthy());
+    assertEquals("banner 'HTTP/1.1 400 Bad Request??' does not start with 'SSH-2.0-'", wrong.detail());
+  }
+
+  @Test
+  void bannerWaitsForAGreetingSplitOverPackets() throws Exception {
+    NetServer server = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.2").setPort(0));
+    server.connectHandler(s -> {
+      s.write("SSH-");
+      vertx.setTimer(50, t -> s.write("2.0-OpenSSH\r\n"));
+    });
+    assertTrue(check(Type.BANNER, "SSH-2.0-", null, await(server.listen()).actualPort()).healthy());
+  }
+
+  @Test
+  void bannerIsDownWhenThePortStaysSilent() throws Exception {
+    ProbeResult r = check(Type.BANNER, "SSH-2.0-", null, greeter(null));
+    assertFalse(r.healthy());
+    assertEquals("timeout after 300ms", r.detail());
+  }
+
+  @Test
+  void httpExpectsTheConfiguredStatus() throws Exception {
+    HttpServer server = vertx.createHttpServer().requestHandler(req ->
+        req.response().setStatusCode(req.path().equals("/healthz") ? 200 : 503).end());
+    int port = await(server.listen(0, "127.0.0.2")).actualPort();
+    assertTrue(check(Type.HTTP, null, "/healthz", port).healthy());
+    ProbeResult r = check(Type.HTTP, null, "/other", port);
+    assertFalse(r.healthy());
+    assertEquals("HTTP 503, expected 200", r.detail());
+  }
+}
