@@ -8,13 +8,12 @@ import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.discovery.StaticBackendSource;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.Health;
+import dev.lbhealth.agent.health.HealthCounter;
 import dev.lbhealth.agent.probe.Probe;
 import dev.lbhealth.agent.probe.ProbeResult;
 import dev.lbhealth.agent.probe.Probes;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,15 +39,18 @@ final class DryRunCommand implements Callable<Integer> {
       for (ServiceConfig service : loaded.services()) {
         List<Target> targets = new StaticBackendSource().targets(service);
         Probe probe = Probes.create(vertx, service.probe());
-        List<Future<ProbeResult>> results = new ArrayList<>();
-        targets.forEach(t -> results.add(probe.check(t)));
-        Future.all(results).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
         Map<Target, Health> health = new LinkedHashMap<>();
-        System.out.println("# service " + service.name() + ": one probe round");
-        for (int i = 0; i < targets.size(); i++) {
-          ProbeResult r = results.get(i).result();
-          health.put(targets.get(i), r.healthy() ? Health.UP : Health.DOWN);
-          System.out.printf("#   %-20s %-22s %s (%.1f ms)%n", targets.get(i).node(), targets.get(i).hostPort(),
+        System.out.println("# service " + service.name() + ": probed as the agent does at start");
+        for (Target t : targets) {
+          // As at agent start: up on the first success, down after `fall` failures in a row.
+          HealthCounter counter = new HealthCounter(service.probe().rise(), service.probe().fall());
+          ProbeResult r;
+          do {
+            r = probe.check(t).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+            counter.record(r.healthy());
+          } while (counter.health() == Health.UNKNOWN);
+          health.put(t, counter.health());
+          System.out.printf("#   %-20s %-22s %s (%.1f ms)%n", t.node(), t.hostPort(),
               r.healthy() ? "up" : "down: " + r.detail(), r.latencyNanos() / 1e6);
         }
         ServerSet set = Decision.desired(targets, health, service.whenEmpty(), null);

@@ -3,8 +3,10 @@ package dev.lbhealth.agent.health;
 /**
  * Rise/fall hysteresis over consecutive probe results. A target goes UP after {@code rise}
  * successes in a row and DOWN after {@code fall} failures in a row; any opposite result resets
- * the run, so interleaved results (up, down, up, down) never trip either. The first result
- * settles an UNKNOWN target at once, so a fresh agent does not wait rise x interval to act.
+ * the run, so interleaved results (up, down, up, down) never trip either. An UNKNOWN target
+ * (just started) is UP after its first success, so a fresh agent does not wait rise x interval
+ * to act, but DOWN only after {@code fall} failures: a first probe slowed by a cold JVM must not
+ * take a working node out of rotation.
  * Not thread-safe: owned by one context.
  */
 public final class HealthCounter {
@@ -34,7 +36,7 @@ public final class HealthCounter {
     } else {
       failures++;
       successes = 0;
-      if (health == Health.UNKNOWN || (health == Health.UP && failures >= fall)) {
+      if (health != Health.DOWN && failures >= fall) {
         health = Health.DOWN;
       }
     }

@@ -16,10 +16,12 @@ class HealthCounterTest {
   }
 
   @Test
-  void firstResultSettlesAnUnknownTarget() {
+  void firstSuccessSettlesAnUnknownTargetButFailuresNeedFall() {
     assertEquals(Health.UNKNOWN, new HealthCounter(3, 3).health());
     assertEquals(Health.UP, after(3, 3, true).health());
-    assertEquals(Health.DOWN, after(3, 3, false).health());
+    assertEquals(Health.UNKNOWN, after(3, 3, false, false).health());
+    assertEquals(Health.DOWN, after(3, 3, false, false, false).health());
+    assertEquals(Health.UP, after(3, 3, false, false, true).health(), "a slow first probe does not cost a working node");
   }
 
   @Test
@@ -31,7 +33,7 @@ class HealthCounterTest {
   @Test
   void interleavedResultsNeverTripFallOrRise() {
     assertEquals(Health.UP, after(2, 2, true, false, true, false, true, false).health());
-    assertEquals(Health.DOWN, after(2, 2, false, true, false, true, false, true).health());
+    assertEquals(Health.DOWN, after(2, 2, false, false, true, false, true, false, true).health());
   }
 
   @Test
@@ -44,6 +46,7 @@ class HealthCounterTest {
   void recordSaysWhenHealthChangedAndCountsRuns() {
     HealthCounter c = new HealthCounter(1, 2);
     assertTrue(c.record(true));
+    assertEquals(Health.UP, c.health());
     assertFalse(c.record(false));
     assertEquals(1, c.consecutiveFailures());
     assertTrue(c.record(false));

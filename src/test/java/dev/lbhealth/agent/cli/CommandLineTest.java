@@ -1,0 +1,131 @@
+package dev.lbhealth.agent.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lbhealth.agent.demo.PretendPod;
+import dev.lbhealth.agent.demo.SeedScenario;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as an operator uses it: a real JVM process per command. */
+class CommandLineTest {
+  @TempDir Path dir;
+
+  private record Run(int exit, String out) {}
+
+  private Process start(String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+  }
+
+  private Run run(String... args) throws Exception {
+    Process p = start(args);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "command ended");
+    return new Run(p.exitValue(), Files.readString(dir.resolve("out.txt")));
+  }
+
+  private Path config(int hostPort, int statusPort) throws IOException {
+    Files.createDirectories(dir.resolve("conf.d"));
+    return Files.writeString(dir.resolve("agent.yaml"), """
+        status: { port: %d }
+        services:
+          - name: rsync-ssh
+            port: %d
+            probe: { type: banner, expect: "SSH-2.0-", interval: 100ms, timeout: 80ms }
+            nodes:
+              - { name: copernicus, address: 127.0.0.2 }
+              - { name: galileo, address: 127.0.0.3 }
+            lb: { file: %s/conf.d/rsync-ssh.cfg, validate: "true", reload: "true" }
+        """.formatted(statusPort, hostPort, dir));
+  }
+
+  @Test
+  void checkConfigAcceptsAValidFile() throws Exception {
+    Run r = run("check-config", config(9890, 9900).toString());
+    assertEquals(0, r.exit(), r.out());
+    assertTrue(r.out().contains("valid, 1 service(s)"), r.out());
+  }
+
+  @Test
+  void checkConfigExitsTwoAndNamesEveryError() throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad.yaml"), Files.readString(config(9890, 9900))
+        .replace("timeout: 80ms", "timeout: 3s").replace("127.0.0.3", "127.0.0.300"));
+    Run r = run("check-config", bad.toString());
+    assertEquals(2, r.exit(), r.out());
+    assertTrue(r.out().contains("services[0].probe.timeout: 3s must be shorter than interval 100ms"), r.out());
+    assertTrue(r.out().contains("services[0].nodes[1].address: '127.0.0.300' is not an IP address or host name"), r.out());
+  }
+
+  @Test
+  void runRefusesAnInvalidConfigAndWritesNothing() throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad.yaml"), Files.readString(config(9890, 9900)).replace("interval:", "intervall:"));
+    Run r = run("run", "--config", bad.toString());
+    assertEquals(2, r.exit(), r.out());
+    assertFalse(Files.exists(dir.resolve("conf.d/rsync-ssh.cfg")));
+  }
+
+  @Test
+  void dryRunPrintsWhatItWouldWriteAndWritesNothing() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      int port = SeedScenario.freePort();
+      new PretendPod(vertx, "copernicus", "127.0.0.2", port).start().toCompletionStage().toCompletableFuture().get();
+      Run r = run("dry-run", "--config", config(port, 9900).toString());
+      assertEquals(0, r.exit(), r.out());
+      assertTrue(r.out().contains("    server copernicus 127.0.0.2:" + port + "\n"), r.out());
+      assertTrue(r.out().contains("    server galileo 127.0.0.3:" + port + " disabled\n"), r.out());
+      assertTrue(r.out().contains("down: connection refused"), r.out());
+      assertFalse(Files.exists(dir.resolve("conf.d/rsync-ssh.cfg")));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  @Test
+  void runServesStatusAndStopsCleanlyOnSigterm() throws Exception {
+    int statusPort = SeedScenario.freePort();
+    Process agent = start("run", "--config", config(SeedScenario.freePort(), statusPort).toString());
+    try {
+      HttpClient http = HttpClient.newHttpClient();
+      HttpRequest healthz = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statusPort + "/healthz")).build();
+      await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+          .until(() -> http.send(healthz, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+      assertTrue(Files.readString(dir.resolve("conf.d/rsync-ssh.cfg")).contains("server copernicus"));
+      agent.destroy(); // SIGTERM
+      assertTrue(agent.waitFor(15, TimeUnit.SECONDS), "stopped after SIGTERM");
+      assertEquals(143, agent.exitValue(), "the JVM's exit status for SIGTERM");
+      String log = Files.readString(dir.resolve("out.txt"));
+      assertTrue(log.contains("stopping"), log);
+      assertFalse(log.contains("unclean stop"), log);
+    } finally {
+      agent.destroyForcibly();
+    }
+  }
+
+  @Test
+  void versionAndHelp() throws Exception {
+    Run version = run("--version");
+    assertEquals(0, version.exit());
+    assertTrue(version.out().matches("lb-health-agent \\d+\\.\\d+\\.\\d+\\s*"), version.out());
+    Run help = run("--help");
+    assertTrue(help.out().contains("check-config") && help.out().contains("dry-run") && help.out().contains("demo"), help.out());
+  }
+}
