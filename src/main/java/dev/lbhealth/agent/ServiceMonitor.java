@@ -44,7 +44,8 @@ final class ServiceMonitor {
   private ServerSet applied;
   private ApplyResult lastApply;
   private Instant lastApplyAt;
-  private boolean applying;
+  /** The apply running on a worker, if any; stop() waits for it. */
+  private Future<ApplyResult> applying;
   private boolean applyAgain;
   private boolean stopped;
 
@@ -73,7 +74,8 @@ final class ServiceMonitor {
     stopped = true;
     coalescer.cancel();
     targets.values().forEach(ts -> timers.cancelTimer(ts.timer));
-    return probe.close();
+    Future<?> inFlight = applying == null ? Future.succeededFuture() : applying.otherwiseEmpty();
+    return inFlight.transform(done -> probe.close());
   }
 
   String name() {
@@ -140,14 +142,17 @@ final class ServiceMonitor {
     if (stopped) {
       return;
     }
-    if (applying) {
+    if (applying != null) {
       applyAgain = true;
       return;
     }
-    applying = true;
     ServerSet set = requested;
-    vertx.executeBlocking(() -> writer.apply(set), false).onComplete(ar -> {
-      applying = false;
+    applying = vertx.executeBlocking(() -> writer.apply(set), false);
+    applying.onComplete(ar -> {
+      applying = null;
+      if (stopped) {
+        return;
+      }
       ApplyResult result = ar.succeeded() ? ar.result()
           : new ApplyResult(ApplyResult.Outcome.FAILED, "none", 0, java.util.List.of("apply crashed: " + ar.cause()));
       lastApply = result;
