@@ -2,18 +2,24 @@ package dev.lbhealth.agent.apply;
 
 import dev.lbhealth.agent.config.LbConfig;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Runs the operator's validate command on a candidate before it goes live. The candidate sits in
- * a scratch copy of the LB file's directory ({@code {dir}}), so the LB checks it together with
- * the other files it loads from there; {@code {file}} names the candidate itself. Blocking.
+ * The agent's LB file: checking a candidate with the operator's validate command before it goes
+ * live, and installing it. The candidate is checked in scratch copies, never in the live folder:
+ * {@code {dir}} is a copy of the file's folder (HAProxy loads a folder with {@code -f DIR}),
+ * {@code {root}} a copy of the LB's whole config folder with its own absolute paths pointed at
+ * the copy (nginx includes files by absolute path), {@code {file}} the candidate alone. Blocking.
  */
 final class LbFile {
+  private static final long MAX_COPIED_FILE = 1 << 20;
+
   private LbFile() {}
 
   /** Returns null if the LB accepts the candidate, else why not. */
@@ -21,23 +27,71 @@ final class LbFile {
     Path scratch = null;
     try {
       scratch = Files.createTempDirectory("lb-health-agent-check");
-      Path liveDir = lb.file().getParent();
-      try (Stream<Path> files = Files.list(liveDir)) {
-        for (Path p : (Iterable<Path>) files::iterator) {
-          String name = p.getFileName().toString();
-          if (Files.isRegularFile(p) && !name.startsWith(".") && !p.getFileName().equals(lb.file().getFileName())) {
-            Files.copy(p, scratch.resolve(name));
-          }
-        }
+      Map<String, Path> values = new HashMap<>();
+      String command = lb.validate();
+      String realRoot = lb.configRoot().normalize().toString();
+      Path scratchRoot = scratch.resolve("root");
+      if (command.contains("{dir}")) {
+        Path dir = Files.createDirectory(scratch.resolve("dir"));
+        copyFolder(lb.file().getParent(), dir, lb.file().getFileName().toString(), false, null, null);
+        Files.writeString(dir.resolve(lb.file().getFileName()), candidate);
+        values.put("dir", dir);
+        values.put("file", dir.resolve(lb.file().getFileName()));
       }
-      Path file = scratch.resolve(lb.file().getFileName());
-      Files.writeString(file, candidate);
-      String error = Commands.run(Commands.expand(lb.validate(), Map.of("file", file, "dir", scratch)), lb.commandTimeout());
-      return error == null ? null : "validation failed, live file kept: " + error;
+      if (command.contains("{root}")) {
+        Path relative = lb.configRoot().normalize().relativize(lb.file().normalize());
+        copyFolder(lb.configRoot(), scratchRoot, null, true, realRoot, scratchRoot.toString());
+        Files.createDirectories(scratchRoot.resolve(relative).getParent());
+        Files.writeString(scratchRoot.resolve(relative), candidate);
+        values.put("root", scratchRoot);
+        values.put("file", scratchRoot.resolve(relative));
+      }
+      if (!values.containsKey("file")) {
+        values.put("file", Files.writeString(scratch.resolve(lb.file().getFileName()), candidate));
+      }
+      String error = Commands.run(Commands.expand(command, values), lb.commandTimeout());
+      if (error == null) {
+        return null;
+      }
+      // Name the real files in the LB's words, not the scratch copies.
+      error = error.replace(scratchRoot.toString(), realRoot)
+          .replace(values.get("file").toString(), lb.file() + " (candidate)");
+      return "validation failed, live file kept: " + error;
     } catch (IOException e) {
       return "validation could not run: " + e;
     } finally {
       deleteTree(scratch);
+    }
+  }
+
+  /**
+   * Copies the regular files of a folder (following links; recursively if asked), leaving out
+   * hidden files, {@code skip} and files over 1 MiB; with {@code from}/{@code to}, every
+   * mention of the path {@code from} in the copied text is replaced by {@code to}.
+   */
+  private static void copyFolder(Path source, Path target, String skip, boolean recursive, String from, String to)
+      throws IOException {
+    Files.createDirectories(target);
+    try (Stream<Path> files = Files.list(source)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(".") || name.equals(skip)) {
+          continue;
+        }
+        if (Files.isDirectory(p)) {
+          if (recursive) {
+            copyFolder(p, target.resolve(name), skip, true, from, to);
+          }
+        } else if (Files.isRegularFile(p) && Files.isReadable(p) && Files.size(p) <= MAX_COPIED_FILE) {
+          if (from == null) {
+            Files.copy(p, target.resolve(name));
+          } else {
+            byte[] bytes = Files.readAllBytes(p);
+            String text = new String(bytes, StandardCharsets.ISO_8859_1); // byte-preserving
+            Files.write(target.resolve(name), text.replace(from + "/", to + "/").getBytes(StandardCharsets.ISO_8859_1));
+          }
+        }
+      }
     }
   }
 

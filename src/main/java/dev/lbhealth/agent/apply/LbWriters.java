@@ -9,7 +9,7 @@ public final class LbWriters {
   public static LbWriter forService(ServiceConfig service) {
     return switch (service.lb().kind()) {
       case HAPROXY -> new HaproxyFileWriter(service);
-      case NGINX -> throw new UnsupportedOperationException("nginx is not supported yet");
+      case NGINX -> new NginxWriter(service);
     };
   }
 }

@@ -1,7 +1,9 @@
 package dev.lbhealth.agent.cli;
 
 import dev.lbhealth.agent.Agent;
+import dev.lbhealth.agent.config.LbConfig.Kind;
 import dev.lbhealth.agent.demo.LbClient;
+import dev.lbhealth.agent.demo.NginxProcess;
 import dev.lbhealth.agent.demo.SeedScenario;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,9 +23,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Show the seed's problem solved on loopback with a real HAProxy: "
+    description = "Show the seed's problem solved on loopback with a real HAProxy (or nginx): "
         + "1 connection in 3 without the agent, all with it, and a pod move healed.")
 final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--lb", defaultValue = "haproxy", description = "haproxy or nginx (default ${DEFAULT-VALUE})")
+  String lb;
+
   @Option(names = "--connections", defaultValue = "9", description = "connections per round (default ${DEFAULT-VALUE})")
   int connections;
 
@@ -33,15 +38,18 @@ final class DemoCommand implements Callable<Integer> {
     Vertx vertx = Vertx.vertx();
     int frontend = freeOr(30036);
     int hostPort = freeOr(9890);
-    try (SeedScenario seed = new SeedScenario(vertx, dir, frontend, hostPort)) {
+    Kind kind = Kind.valueOf(lb.toUpperCase(java.util.Locale.ROOT));
+    String lbName = kind == Kind.HAPROXY ? "HAProxy" : "nginx";
+    try (SeedScenario seed = new SeedScenario(vertx, dir, kind, frontend, hostPort)) {
       say("The seed: K3s nodes copernicus 127.0.0.2, galileo 127.0.0.3, newton 127.0.0.4;");
-      say("a pod on copernicus publishes hostPort " + hostPort + " -> 22 (SSH); HAProxy listens on 127.0.0.1:" + frontend + ".");
+      say("a pod on copernicus publishes hostPort " + hostPort + " -> 22 (SSH); " + lbName + " listens on 127.0.0.1:" + frontend + ".");
       await(seed.pod("copernicus").start());
       seed.writeUnmanagedBackend();
-      seed.haproxy().start();
+      seed.lb().start();
 
-      say("\n1) Without the agent HAProxy round-robins over all three nodes:");
+      say("\n1) Without the agent " + lbName + " round-robins over all three nodes:");
       round(seed.client());
+      nginxNote(seed);
 
       say("\n2) lb-health-agent starts, probes each node's port " + hostPort + " for an SSH banner and rewrites the backend:");
       Agent agent = new Agent(seed.agentConfig("all-nodes"));
@@ -49,6 +57,7 @@ final class DemoCommand implements Callable<Integer> {
       waitHealthy(agent.statusPort());
       say(indent(Files.readString(seed.lbFile())));
       round(seed.client());
+      nginxNote(seed);
 
       say("\n3) Kubernetes reschedules the pod: copernicus stops it, newton starts it 300 ms later.");
       await(seed.pod("copernicus").stop());
@@ -60,8 +69,12 @@ final class DemoCommand implements Callable<Integer> {
       do {
         a = client.connect();
       } while (!a.ok() && System.nanoTime() - listening < TimeUnit.SECONDS.toNanos(10));
-      say(String.format("   first connection through HAProxy served by %s %.0f ms after newton listened.",
-          a.node(), (System.nanoTime() - listening) / 1e6));
+      say(String.format("   first connection through %s served by %s %.0f ms after newton listened.",
+          lbName, a.node(), (System.nanoTime() - listening) / 1e6));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!seed.lb().inRotation().equals(java.util.List.of("newton")) && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
       round(seed.client());
 
       say("\n4) What the agent reports (GET /status, abridged):");
@@ -88,6 +101,19 @@ final class DemoCommand implements Callable<Integer> {
     }
     say(line.toString());
     say("   => " + ok + " of " + connections + " connections worked");
+  }
+
+  private int refusedSoFar;
+
+  /** nginx hides refused connects by retrying the next server; its error log still counts them. */
+  private void nginxNote(SeedScenario seed) throws IOException {
+    if (seed.lb() instanceof NginxProcess nginx) {
+      int refused = nginx.refusedUpstreamConnects();
+      say("   nginx's error log: " + (refused - refusedSoFar) + " upstream connects refused during this round"
+          + (refusedSoFar == 0 ? " (nginx retries the next server; a node that is down rather than refusing"
+              + " would cost such a client proxy_connect_timeout, 60 s by default)" : ""));
+      refusedSoFar = refused;
+    }
   }
 
   private static void waitHealthy(int port) throws Exception {

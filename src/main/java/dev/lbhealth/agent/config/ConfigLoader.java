@@ -186,7 +186,8 @@ public final class ConfigLoader {
   }
 
   private static LbConfig lb(Section s, String serviceName) {
-    s.rejectUnknown(Set.of("kind", "file", "upstream", "validate", "reload", "command-timeout", "runtime-api"));
+    s.rejectUnknown(Set.of("kind", "file", "upstream", "validate", "config-root", "reload", "command-timeout",
+        "runtime-api", "listen"));
     Kind kind = s.choice("kind", Kind.class, Kind.HAPROXY);
     String fileText = s.requiredString("file");
     Path file = null;
@@ -204,8 +205,15 @@ public final class ConfigLoader {
     }
     String validate = s.string("validate", kind == Kind.HAPROXY
         ? "haproxy -c -f /etc/haproxy/haproxy.cfg -f {dir}"
-        : "nginx -t -q");
-    String reload = s.string("reload", kind == Kind.HAPROXY ? "systemctl reload haproxy" : "nginx -s reload");
+        : "nginx -t -q -c {root}/nginx.conf");
+    Path root = Path.of(s.string("config-root", kind == Kind.HAPROXY ? "/etc/haproxy" : "/etc/nginx"));
+    if (!root.isAbsolute()) {
+      s.error("config-root", "'" + root + "' must be an absolute path");
+    } else if (validate != null && validate.contains("{root}") && file != null && file.isAbsolute()
+        && !file.normalize().startsWith(root.normalize())) {
+      s.error("file", file + " must be inside config-root " + root + " for a validate command with {root}");
+    }
+    String reload = s.string("reload", kind == Kind.HAPROXY ? "systemctl reload haproxy" : "systemctl reload nginx");
     Duration timeout = s.duration("command-timeout", Duration.ofSeconds(10));
     String runtimeApi = s.string("runtime-api", null);
     if (runtimeApi != null && kind != Kind.HAPROXY) {
@@ -213,7 +221,24 @@ public final class ConfigLoader {
     } else if (runtimeApi != null && !runtimeApi.startsWith("/") && !runtimeApi.matches("[^:]+:\\d{1,5}")) {
       s.error("runtime-api", "'" + runtimeApi + "' must be a socket path or host:port");
     }
-    return new LbConfig(kind, file, upstream, validate, reload, timeout, runtimeApi);
+    String listen = s.string("listen", null);
+    if (listen != null && kind != Kind.NGINX) {
+      s.error("listen", "only applies to kind nginx (HAProxy frontends stay in haproxy.cfg)");
+    } else if (listen != null && !isListen(listen)) {
+      s.error("listen", "'" + listen + "' must be a port or address:port, e.g. 9890 or 0.0.0.0:9890");
+    }
+    return new LbConfig(kind, file, upstream, validate, root, reload, timeout, runtimeApi, listen);
+  }
+
+  private static boolean isListen(String listen) {
+    int colon = listen.lastIndexOf(':');
+    String port = colon < 0 ? listen : listen.substring(colon + 1);
+    String host = colon < 0 ? null : listen.substring(0, colon);
+    if (host != null && host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return port.matches("\\d{1,5}") && Integer.parseInt(port) >= 1 && Integer.parseInt(port) <= 65535
+        && (host == null || Names.isAddress(host));
   }
 
   private static void checkUnique(List<ServiceConfig> services, List<String> errors) {

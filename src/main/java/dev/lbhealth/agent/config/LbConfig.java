@@ -9,20 +9,26 @@ import java.time.Duration;
  * @param kind which LB renders and applies the set
  * @param file the LB config file the agent owns (one per service)
  * @param upstream the HAProxy backend or nginx upstream name
- * @param validate shell command that checks the whole LB config; {@code {file}} is the candidate
- *     file, {@code {dir}} a scratch copy of the file's directory with the candidate in place
+ * @param validate shell command that checks the whole LB config with the candidate in place:
+ *     {@code {file}} is the candidate, {@code {dir}} a scratch copy of the file's directory and
+ *     {@code {root}} a scratch copy of {@code configRoot}, each with the candidate in place
+ * @param configRoot the LB's configuration folder (what {@code {root}} copies)
  * @param reload shell command that makes the LB load the file
  * @param commandTimeout how long validate and reload may take
  * @param runtimeApi HAProxy Runtime API socket (a path, or host:port), or null for reload only
+ * @param listen nginx only: where a proxy {@code server} for the upstream listens, rendered into
+ *     the same file; null to render the upstream alone
  */
 public record LbConfig(
     Kind kind,
     Path file,
     String upstream,
     String validate,
+    Path configRoot,
     String reload,
     Duration commandTimeout,
-    String runtimeApi) {
+    String runtimeApi,
+    String listen) {
 
   public enum Kind {
     HAPROXY,

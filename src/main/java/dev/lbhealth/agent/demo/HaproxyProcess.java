@@ -1,25 +1,27 @@
 package dev.lbhealth.agent.demo;
 
+import dev.lbhealth.agent.apply.HaproxyRuntimeApi;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A real HAProxy in master-worker mode, as on an LB box: a main config with one frontend that
  * uses the backend the agent writes into {@code conf.d/}, a Runtime API socket, and a reload by
  * SIGUSR2 to the master. For the demo, the tests and the benchmark.
  */
-public final class HaproxyProcess implements AutoCloseable {
+public final class HaproxyProcess implements LbProcess {
   private final Path dir;
   private final int frontendPort;
+  private final String backend;
   private Process process;
 
   public HaproxyProcess(Path dir, int frontendPort, String backend) throws IOException {
     this.dir = dir;
     this.frontendPort = frontendPort;
+    this.backend = backend;
     Files.createDirectories(confDir());
     Files.writeString(mainConfig(), String.join("\n",
         "global",
@@ -49,6 +51,55 @@ public final class HaproxyProcess implements AutoCloseable {
     return dir.resolve("admin.sock");
   }
 
+  @Override
+  public Path lbFile() {
+    return confDir().resolve(backend + ".cfg");
+  }
+
+  @Override
+  public void writeUnmanaged(Map<String, String> nodes, int hostPort) throws IOException {
+    StringBuilder b = new StringBuilder("backend " + backend + "\n    balance roundrobin\n    retries 0\n");
+    nodes.forEach((node, address) -> b.append("    server ").append(node).append(' ').append(address).append(':').append(hostPort).append('\n'));
+    Files.writeString(lbFile(), b.toString());
+  }
+
+  @Override
+  public String agentLbYaml() {
+    return String.join("\n",
+        "    lb:",
+        "      kind: haproxy",
+        "      file: " + lbFile(),
+        "      upstream: " + backend,
+        "      validate: \"" + validateCommand() + "\"",
+        "      reload: \"" + reloadCommand() + "\"",
+        "      runtime-api: " + runtimeSocket(),
+        "");
+  }
+
+  /** From HAProxy itself: servers running and in no maintenance ({@code show servers state}). */
+  @Override
+  public List<String> inRotation() throws IOException {
+    List<String> up = new java.util.ArrayList<>();
+    String state = new HaproxyRuntimeApi(runtimeSocket().toString()).send("show servers state " + backend);
+    for (String line : state.split("\n")) {
+      String[] f = line.split(" ");
+      if (f.length > 6 && !line.startsWith("#")) {
+        int opState = Integer.parseInt(f[5]);
+        int admin = Integer.parseInt(f[6]);
+        if (opState == 2 && (admin & 0x23) == 0) { // running, and no maintenance flag (forced, inherited, resolver)
+          up.add(f[3]);
+        }
+      }
+    }
+    return up;
+  }
+
+  @Override
+  public int reloads() throws IOException {
+    return (int) log().lines().filter(l -> l.contains("Reloading HAProxy")).count();
+  }
+
+  @Override
   public int frontendPort() {
     return frontendPort;
   }
@@ -67,25 +118,10 @@ public final class HaproxyProcess implements AutoCloseable {
     return process.pid();
   }
 
-  /** Starts HAProxy and waits until its frontend accepts connections. */
+  @Override
   public void start() throws IOException, InterruptedException {
-    process = new ProcessBuilder("haproxy", "-W", "-db", "-f", mainConfig().toString(), "-f", confDir().toString())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("haproxy.log").toFile())
-        .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IOException("haproxy exited " + process.exitValue() + ": " + Files.readString(dir.resolve("haproxy.log")));
-      }
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", frontendPort), 200);
-        return;
-      } catch (IOException notYet) {
-        Thread.sleep(20);
-      }
-    }
-    throw new IOException("haproxy did not listen on 127.0.0.1:" + frontendPort + " within 10s");
+    process = LbProcess.launch(List.of("haproxy", "-W", "-db", "-f", mainConfig().toString(), "-f", confDir().toString()),
+        dir.resolve("haproxy.log"), frontendPort);
   }
 
   public String log() throws IOException {
@@ -94,12 +130,6 @@ public final class HaproxyProcess implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.descendants().forEach(ProcessHandle::destroy);
-      process.destroy();
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    }
+    LbProcess.stop(process);
   }
 }

@@ -1,7 +1,7 @@
 package dev.lbhealth.agent.demo;
 
 import dev.lbhealth.agent.Agent;
-import dev.lbhealth.agent.apply.HaproxyRuntimeApi;
+import dev.lbhealth.agent.config.LbConfig.Kind;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Measures the seed's scenario with a real HAProxy: steady-state connect+banner latency through
+ * Measures the seed's scenario with a real HAProxy and nginx: steady-state connect+banner latency through
  * the LB, then pod moves with a gap (old pod stops, new one listens {@code gapMs} later): how
- * long until HAProxy sends the new pod traffic, how long until it takes the old one out, and how
+ * long until the LB sends the new pod traffic, how long until it takes the old one out, and how
  * many reloads a move costs. Prints figures; asserts nothing. Run with bench/pod-move.sh.
  */
 public final class PodMoveBenchmark {
@@ -28,24 +28,27 @@ public final class PodMoveBenchmark {
     int moves = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     int gapMs = args.length > 1 ? Integer.parseInt(args[1]) : 300;
     int steady = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
-    System.out.printf("pod-move benchmark: %d moves per policy, gap %d ms, %d steady-state connections%n%n", moves, gapMs, steady);
-    for (String policy : List.of("no-nodes", "all-nodes")) {
-      run(policy, moves, gapMs, steady);
+    List<Kind> kinds = args.length > 3 ? List.of(Kind.valueOf(args[3].toUpperCase())) : List.of(Kind.HAPROXY, Kind.NGINX);
+    System.out.printf("pod-move benchmark: %d moves per run, gap %d ms, %d steady-state connections%n%n", moves, gapMs, steady);
+    for (Kind kind : kinds) {
+      for (String policy : List.of("no-nodes", "all-nodes")) {
+        run(kind, policy, moves, gapMs, steady);
+      }
     }
   }
 
-  private static void run(String policy, int moves, int gapMs, int steady) throws Exception {
+  private static void run(Kind kind, String policy, int moves, int gapMs, int steady) throws Exception {
     Path dir = Files.createTempDirectory("lb-health-agent-bench");
     Vertx vertx = Vertx.vertx();
-    try (SeedScenario seed = new SeedScenario(vertx, dir, SeedScenario.freePort(), SeedScenario.freePort())) {
+    try (SeedScenario seed = new SeedScenario(vertx, dir, kind, SeedScenario.freePort(), SeedScenario.freePort())) {
       List<String> nodes = new ArrayList<>(SeedScenario.NODES.keySet());
       await(seed.pod(nodes.get(0)).start());
       seed.writeUnmanagedBackend();
-      seed.haproxy().start();
+      seed.lb().start();
       Agent agent = new Agent(seed.agentConfig(policy));
       await(vertx.deployVerticle(agent));
-      HaproxyRuntimeApi api = new HaproxyRuntimeApi(seed.haproxy().runtimeSocket().toString());
-      waitUntil(() -> inRotation(api).equals(List.of(nodes.get(0))), 10_000);
+      LbProcess lb = seed.lb();
+      waitUntil(() -> lb.inRotation().equals(List.of(nodes.get(0))), 10_000);
 
       LbClient client = seed.client();
       for (int i = 0; i < 500; i++) {
@@ -58,12 +61,12 @@ public final class PodMoveBenchmark {
         connect[i] = a.nanos();
         ok += a.ok() ? 1 : 0;
       }
-      System.out.printf("when-empty %s%n  steady state: %d/%d connections ok; connect+banner+reply p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-          policy, ok, steady, pct(connect, 50), pct(connect, 99), pct(connect, 100));
+      System.out.printf("%s, when-empty %s%n  steady state: %d/%d connections ok; connect+banner+reply p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+          kind.name().toLowerCase(), policy, ok, steady, pct(connect, 50), pct(connect, 99), pct(connect, 100));
 
       long[] toTraffic = new long[moves];
       long[] toOut = new long[moves];
-      int reloadsBefore = reloads(seed);
+      int reloadsBefore = lb.reloads();
       NetClient hammerClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000).setIdleTimeout(3));
       for (int m = 0; m < moves; m++) {
         PretendPod old = seed.pod(nodes.get(m % 3));
@@ -78,16 +81,16 @@ public final class PodMoveBenchmark {
         long listening = next.listeningSinceNanos();
         waitUntil(() -> next.firstClientDataNanos() != 0, 10_000);
         toTraffic[m] = next.firstClientDataNanos() - listening;
-        waitUntil(() -> inRotation(api).equals(List.of(next.node())), 10_000);
+        waitUntil(() -> lb.inRotation().equals(List.of(next.node())), 10_000);
         toOut[m] = System.nanoTime() - closed;
         vertx.cancelTimer(hammer);
       }
-      int reloadsPerMove = (reloads(seed) - reloadsBefore) / moves;
-      System.out.printf("  new pod listening -> HAProxy sends it traffic: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+      double reloadsPerMove = (lb.reloads() - reloadsBefore) / (double) moves;
+      System.out.printf("  new pod listening -> the LB sends it traffic: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
           pct(toTraffic, 50), pct(toTraffic, 99), pct(toTraffic, 100));
-      System.out.printf("  old pod closed -> HAProxy's set is the new pod only: p50 %.1f ms, p99 %.1f ms (includes the %d ms gap)%n",
+      System.out.printf("  old pod closed -> the LB's set is the new pod only: p50 %.1f ms, p99 %.1f ms (includes the %d ms gap)%n",
           pct(toOut, 50), pct(toOut, 99), gapMs);
-      System.out.printf("  HAProxy reloads per move: %d (changes go over the Runtime API)%n%n", reloadsPerMove);
+      System.out.printf("  reloads per move: %.1f%n%n", reloadsPerMove);
       await(vertx.undeploy(agent.deploymentID()));
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -99,33 +102,13 @@ public final class PodMoveBenchmark {
 
   /** One client connection: reads the banner, says hello (so the pod sees a proxied client), closes. */
   private static void hammerOnce(NetClient client, SeedScenario seed) {
-    client.connect(seed.haproxy().frontendPort(), "127.0.0.1").onSuccess(socket -> socket.exceptionHandler(e -> socket.close()).handler(data -> {
+    client.connect(seed.lb().frontendPort(), "127.0.0.1").onSuccess(socket -> socket.exceptionHandler(e -> socket.close()).handler(data -> {
       if (data.toString().startsWith("SSH-2.0-")) {
         socket.write("SSH-2.0-bench\r\n");
       } else {
         socket.close();
       }
     }));
-  }
-
-  /** The servers HAProxy itself has in rotation now, from {@code show servers state}. */
-  static List<String> inRotation(HaproxyRuntimeApi api) throws Exception {
-    List<String> up = new ArrayList<>();
-    for (String line : api.send("show servers state " + SeedScenario.BACKEND).split("\n")) {
-      String[] f = line.split(" ");
-      if (f.length > 6 && !line.startsWith("#")) {
-        int opState = Integer.parseInt(f[5]);
-        int admin = Integer.parseInt(f[6]);
-        if (opState == 2 && (admin & 0x23) == 0) { // running, and not in any maintenance
-          up.add(f[3]);
-        }
-      }
-    }
-    return up;
-  }
-
-  private static int reloads(SeedScenario seed) throws Exception {
-    return (int) seed.haproxy().log().lines().filter(l -> l.contains("Reloading HAProxy")).count();
   }
 
   interface Check {

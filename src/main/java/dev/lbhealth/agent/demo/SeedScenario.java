@@ -3,6 +3,7 @@ package dev.lbhealth.agent.demo;
 import dev.lbhealth.agent.config.AgentConfig;
 import dev.lbhealth.agent.config.ConfigException;
 import dev.lbhealth.agent.config.ConfigLoader;
+import dev.lbhealth.agent.config.LbConfig.Kind;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,7 @@ import java.util.Map;
 
 /**
  * The seed's setup on loopback: nodes copernicus 127.0.0.2, galileo 127.0.0.3, newton 127.0.0.4,
- * a pod's host port on some of them, and a real HAProxy in front on 127.0.0.1. Shared by the
+ * a pod's host port on some of them, and a real HAProxy or nginx in front on 127.0.0.1. Shared by the
  * demo, the end-to-end tests and the benchmark.
  */
 public final class SeedScenario implements AutoCloseable {
@@ -25,14 +26,16 @@ public final class SeedScenario implements AutoCloseable {
   private final Vertx vertx;
   private final Path dir;
   private final int hostPort;
-  private final HaproxyProcess haproxy;
+  private final LbProcess lb;
   private final Map<String, PretendPod> pods = new LinkedHashMap<>();
 
-  public SeedScenario(Vertx vertx, Path dir, int frontendPort, int hostPort) throws IOException {
+  public SeedScenario(Vertx vertx, Path dir, Kind kind, int frontendPort, int hostPort) throws IOException {
     this.vertx = vertx;
     this.dir = dir;
     this.hostPort = hostPort;
-    this.haproxy = new HaproxyProcess(dir.resolve("haproxy"), frontendPort, BACKEND);
+    this.lb = kind == Kind.HAPROXY
+        ? new HaproxyProcess(dir.resolve("haproxy"), frontendPort, BACKEND)
+        : new NginxProcess(dir.resolve("nginx"), frontendPort, BACKEND);
     NODES.forEach((node, address) -> pods.put(node, new PretendPod(vertx, node, address, hostPort)));
   }
 
@@ -51,8 +54,8 @@ public final class SeedScenario implements AutoCloseable {
     }
   }
 
-  public HaproxyProcess haproxy() {
-    return haproxy;
+  public LbProcess lb() {
+    return lb;
   }
 
   public PretendPod pod(String node) {
@@ -60,7 +63,7 @@ public final class SeedScenario implements AutoCloseable {
   }
 
   public Path lbFile() {
-    return haproxy.confDir().resolve(BACKEND + ".cfg");
+    return lb.lbFile();
   }
 
   public int hostPort() {
@@ -69,13 +72,11 @@ public final class SeedScenario implements AutoCloseable {
 
   /** What the operator had before the agent: every node in plain round robin. */
   public void writeUnmanagedBackend() throws IOException {
-    StringBuilder b = new StringBuilder("backend " + BACKEND + "\n    balance roundrobin\n    retries 0\n");
-    NODES.forEach((node, address) -> b.append("    server ").append(node).append(' ').append(address).append(':').append(hostPort).append('\n'));
-    Files.writeString(lbFile(), b.toString());
+    lb.writeUnmanaged(NODES, hostPort);
   }
 
   public LbClient client() {
-    return new LbClient("127.0.0.1", haproxy.frontendPort(), 2000);
+    return new LbClient("127.0.0.1", lb.frontendPort(), 2000);
   }
 
   /** The agent config for this scenario: the embedded demo config with this run's paths. */
@@ -87,18 +88,11 @@ public final class SeedScenario implements AutoCloseable {
     return template
         .replace("${HOST_PORT}", String.valueOf(hostPort))
         .replace("${WHEN_EMPTY}", whenEmpty)
-        .replace("${LB_FILE}", lbFile().toString())
-        .replace("${VALIDATE}", quote(haproxy.validateCommand()))
-        .replace("${RELOAD}", quote(haproxy.reloadCommand()))
-        .replace("${RUNTIME_API}", haproxy.runtimeSocket().toString());
+        .replace("${LB}\n", lb.agentLbYaml());
   }
 
   public AgentConfig agentConfig(String whenEmpty) throws IOException, ConfigException {
     return ConfigLoader.parse(agentConfigYaml(whenEmpty), "seed scenario");
-  }
-
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   public Path dir() {
@@ -110,6 +104,6 @@ public final class SeedScenario implements AutoCloseable {
     for (PretendPod pod : pods.values()) {
       pod.stop().toCompletionStage().toCompletableFuture().get();
     }
-    haproxy.close();
+    lb.close();
   }
 }

@@ -125,7 +125,7 @@ class ConfigLoaderTest {
   void demoMeasuresTheExampleConfigsTiming() throws Exception {
     ServiceConfig example = ConfigLoader.parse(Files.readString(Path.of("config/haproxy-seed.yaml"))
         .replace("/etc/haproxy/conf.d/", dir + "/"), "example").services().get(0);
-    ServiceConfig demo = new dev.lbhealth.agent.demo.SeedScenario(null, dir, 1, 9890)
+    ServiceConfig demo = new dev.lbhealth.agent.demo.SeedScenario(null, dir, LbConfig.Kind.HAPROXY, 1, 9890)
         .agentConfig("all-nodes").services().get(0);
     assertEquals(example.probe(), demo.probe());
     assertEquals(example.coalesceMin(), demo.coalesceMin());

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lbhealth.agent.config.AgentConfig;
 import dev.lbhealth.agent.config.ConfigLoader;
+import dev.lbhealth.agent.config.LbConfig.Kind;
 import dev.lbhealth.agent.config.ProbeConfig;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.demo.LbClient;
+import dev.lbhealth.agent.demo.NginxProcess;
 import dev.lbhealth.agent.demo.SeedScenario;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,10 +32,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The seed's problem end to end: real HAProxy on 127.0.0.1, pretend pods on the nodes'
- * loopback addresses 127.0.0.2-4, the agent in between; assertions are what a client sees.
+ * The seed's problem end to end, once with HAProxy and once with nginx: the real LB on
+ * 127.0.0.1, pretend pods on the nodes' loopback addresses 127.0.0.2-4, the agent in between;
+ * assertions are what a client (or the LB's own log) shows.
  */
-class SeedHaproxyEndToEndTest {
+abstract class SeedEndToEnd {
+  private final Kind kind;
+
+  SeedEndToEnd(Kind kind) {
+    this.kind = kind;
+  }
+
   @TempDir Path dir;
   private final BlockedThreadWatch blocked = new BlockedThreadWatch();
   private Vertx vertx;
@@ -43,10 +52,10 @@ class SeedHaproxyEndToEndTest {
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx(BlockedThreadWatch.strictOptions());
-    seed = new SeedScenario(vertx, dir, SeedScenario.freePort(), SeedScenario.freePort());
+    seed = new SeedScenario(vertx, dir, kind, SeedScenario.freePort(), SeedScenario.freePort());
     get(seed.pod("copernicus").start());
     seed.writeUnmanagedBackend();
-    seed.haproxy().start();
+    seed.lb().start();
   }
 
   @AfterEach
@@ -87,12 +96,21 @@ class SeedHaproxyEndToEndTest {
 
   @Test
   void everyConnectionWorksOnceTheAgentRuns() throws Exception {
-    assertEquals(10, successes(seed.client(), 30, "copernicus"), "without the agent only one connection in three works");
+    if (kind == Kind.HAPROXY) {
+      assertEquals(10, successes(seed.client(), 30, "copernicus"), "without the agent only one connection in three works");
+    } else {
+      assertEquals(30, successes(seed.client(), 30, "copernicus"), "nginx retries the next server on its own");
+      assertTrue(((NginxProcess) seed.lb()).refusedUpstreamConnects() > 0, "but first sends clients to the dead nodes");
+    }
 
     startAgent(seed.agentConfig("all-nodes"));
     await().atMost(Duration.ofSeconds(10)).until(() -> http("/healthz").statusCode() == 200);
 
+    int refusedBefore = kind == Kind.NGINX ? ((NginxProcess) seed.lb()).refusedUpstreamConnects() : 0;
     assertEquals(100, successes(seed.client(), 100, "copernicus"));
+    if (kind == Kind.NGINX) {
+      assertEquals(refusedBefore, ((NginxProcess) seed.lb()).refusedUpstreamConnects(), "no client is sent to a dead node");
+    }
     JsonObject status = service();
     assertEquals("applied", status.getJsonObject("lastApply").getString("outcome"));
     assertEquals(List.of("copernicus"), status.getJsonObject("serverSet").getJsonArray("active").getList());
@@ -118,14 +136,14 @@ class SeedHaproxyEndToEndTest {
     LbClient client = seed.client();
     await().atMost(detectionTime(config.services().get(0)).plusSeconds(1)).pollInterval(Duration.ofMillis(5))
         .until(() -> client.connect().ok());
-    System.out.printf("[%s] newton served through HAProxy %.1f ms after it listened%n", whenEmpty,
+    System.out.printf("[%s, %s] newton served through the LB %.1f ms after it listened%n", kind, whenEmpty,
         (System.nanoTime() - listening) / 1e6);
 
     await().atMost(Duration.ofSeconds(5)).until(() ->
         service().getJsonObject("serverSet").getJsonArray("active").getList().equals(List.of("newton")));
-    assertEquals(50, successes(client, 50, "newton"));
-    assertEquals("runtime-api", service().getJsonObject("lastApply").getString("method"),
-        "a node going in or out of rotation needs no reload");
+    await().atMost(Duration.ofSeconds(5)).until(() -> successes(client, 50, "newton") == 50);
+    assertEquals(kind == Kind.HAPROXY ? "runtime-api" : "reload", service().getJsonObject("lastApply").getString("method"),
+        "with HAProxy a node going in or out of rotation needs no reload");
   }
 
   /** The longest the agent may take by its config to put a node that came up into rotation. */
@@ -133,6 +151,25 @@ class SeedHaproxyEndToEndTest {
     ProbeConfig p = s.probe();
     long probes = Math.round(p.interval().toMillis() * (1 + p.jitter()) * p.rise()) + p.timeout().toMillis();
     return Duration.ofMillis(probes).plus(s.coalesceMax());
+  }
+
+  @Test
+  void emptySetKeepsTheLbRunningAndRefusesClientsAtOnce() throws Exception {
+    startAgent(seed.agentConfig("no-nodes"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> http("/healthz").statusCode() == 200);
+    get(seed.pod("copernicus").stop());
+    await().atMost(Duration.ofSeconds(5)).until(() -> service().getJsonObject("serverSet").getJsonArray("active").isEmpty()
+        && http("/healthz").statusCode() == 200);
+    assertEquals(List.of(), seed.lb().inRotation());
+
+    LbClient.Attempt refused = seed.client().connect();
+    assertTrue(!refused.ok() && refused.nanos() < TimeUnit.SECONDS.toNanos(1),
+        "a client is turned away at once, not left hanging: " + refused);
+
+    get(seed.pod("galileo").start());
+    await().atMost(Duration.ofSeconds(5)).until(() -> seed.client().connect().ok());
+    // nginx's reload is asynchronous: workers with the old config may take a last few connections.
+    await().atMost(Duration.ofSeconds(5)).until(() -> successes(seed.client(), 20, "galileo") == 20);
   }
 
   @Test
@@ -150,5 +187,6 @@ class SeedHaproxyEndToEndTest {
     HttpResponse<String> health = http("/healthz");
     assertEquals(503, health.statusCode());
     assertTrue(health.body().contains("haproxy is gone"), health.body());
+    assertEquals(0, seed.lb().reloads());
   }
 }

@@ -1,0 +1,10 @@
+package dev.lbhealth.agent;
+
+import dev.lbhealth.agent.config.LbConfig.Kind;
+
+/** The seed's scenario end to end with a real HAProxy. */
+class HaproxySeedEndToEndTest extends SeedEndToEnd {
+  HaproxySeedEndToEndTest() {
+    super(Kind.HAPROXY);
+  }
+}

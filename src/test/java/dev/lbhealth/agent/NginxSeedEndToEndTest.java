@@ -1,0 +1,10 @@
+package dev.lbhealth.agent;
+
+import dev.lbhealth.agent.config.LbConfig.Kind;
+
+/** The seed's scenario end to end with a real nginx. */
+class NginxSeedEndToEndTest extends SeedEndToEnd {
+  NginxSeedEndToEndTest() {
+    super(Kind.NGINX);
+  }
+}
