@@ -54,8 +54,8 @@ final class LbFile {
         return null;
       }
       // Name the real files in the LB's words, not the scratch copies.
-      error = error.replace(scratchRoot.toString(), realRoot)
-          .replace(values.get("file").toString(), lb.file() + " (candidate)");
+      error = error.replace(values.get("file").toString(), lb.file() + " (candidate)")
+          .replace(scratchRoot.toString(), realRoot);
       return "validation failed, live file kept: " + error;
     } catch (IOException e) {
       return "validation could not run: " + e;

@@ -94,7 +94,7 @@ public final class NginxProcess implements LbProcess {
   @Override
   public int reloads() throws IOException {
     Path log = root.resolve("error.log");
-    return Files.exists(log) ? (int) Files.readString(log).lines().filter(l -> l.contains("reconfiguring")).count() : 0;
+    return Files.exists(log) ? (int) Files.readString(log).lines().filter(l -> l.contains("signal 1 (SIGHUP) received")).count() : 0;
   }
 
   @Override

@@ -31,7 +31,7 @@ public final class PodMoveBenchmark {
     List<Kind> kinds = args.length > 3 ? List.of(Kind.valueOf(args[3].toUpperCase())) : List.of(Kind.HAPROXY, Kind.NGINX);
     System.out.printf("pod-move benchmark: %d moves per run, gap %d ms, %d steady-state connections%n%n", moves, gapMs, steady);
     for (Kind kind : kinds) {
-      for (String policy : List.of("no-nodes", "all-nodes")) {
+      for (String policy : List.of("no-nodes", "all-nodes", "last-set")) {
         run(kind, policy, moves, gapMs, steady);
       }
     }

@@ -109,6 +109,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void nginxKeysAreCheckedAgainstTheirKind() {
+    List<String> haproxyWithListen = errors(service("type: tcp", "      listen: 9890\n"));
+    assertEquals(List.of("services[0].lb.listen: only applies to kind nginx (HAProxy frontends stay in haproxy.cfg)"), haproxyWithListen);
+    List<String> nginx = errors(service("type: tcp", "      kind: nginx\n      listen: \"1.2.3.4:99999\"\n      runtime-api: /run/x.sock\n"));
+    assertTrue(nginx.contains("services[0].lb.listen: '1.2.3.4:99999' must be a port or address:port, e.g. 9890 or 0.0.0.0:9890"), nginx.toString());
+    assertTrue(nginx.contains("services[0].lb.runtime-api: only applies to kind haproxy"), nginx.toString());
+    assertTrue(nginx.contains("services[0].lb.file: " + dir + "/rsync.cfg must be inside config-root /etc/nginx for a validate command with {root}"), nginx.toString());
+  }
+
+  @Test
   void rejectsAMissingDirectoryForTheLbFile() {
     String yaml = service("type: tcp", "").replace(dir + "/rsync.cfg", dir + "/nowhere/rsync.cfg");
     assertEquals(List.of("services[0].lb.file: directory " + dir + "/nowhere does not exist"), errors(yaml));
@@ -141,7 +151,8 @@ class ConfigLoaderTest {
       assertTrue(!yamls.isEmpty(), "config/ has example configs");
       for (Path p : yamls) {
         // The examples write under /etc/haproxy or /etc/nginx; point them at a folder that exists here.
-        String text = Files.readString(p).replaceAll("/etc/(haproxy|nginx)/[a-z.]+/", dir + "/");
+        String text = Files.readString(p).replaceAll("/etc/(haproxy|nginx)/[a-z.]+/", dir + "/")
+            .replace("config-root: /etc/nginx", "config-root: " + dir);
         ConfigLoader.parse(text, p.toString());
       }
     }
