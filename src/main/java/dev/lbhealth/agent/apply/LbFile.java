@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -19,6 +21,11 @@ import java.util.stream.Stream;
  */
 final class LbFile {
   private static final long MAX_COPIED_FILE = 1 << 20;
+  /**
+   * nginx's pid and log files, which {@code nginx -t} opens for writing: in the copy they point
+   * into the scratch folder, so an unprivileged agent can run the check.
+   */
+  private static final Pattern LOG_PATHS = Pattern.compile("(?m)^(\\s*)(pid|error_log|access_log)(\\s+)/[^\\s;]+");
 
   private LbFile() {}
 
@@ -67,7 +74,8 @@ final class LbFile {
   /**
    * Copies the regular files of a folder (following links; recursively if asked), leaving out
    * hidden files, {@code skip} and files over 1 MiB; with {@code from}/{@code to}, every
-   * mention of the path {@code from} in the copied text is replaced by {@code to}.
+   * mention of the path {@code from} in the copied text is replaced by {@code to}, and pid and
+   * log files are pointed into {@code to}.
    */
   private static void copyFolder(Path source, Path target, String skip, boolean recursive, String from, String to)
       throws IOException {
@@ -88,7 +96,8 @@ final class LbFile {
           } else {
             byte[] bytes = Files.readAllBytes(p);
             String text = new String(bytes, StandardCharsets.ISO_8859_1); // byte-preserving
-            Files.write(target.resolve(name), text.replace(from + "/", to + "/").getBytes(StandardCharsets.ISO_8859_1));
+            text = LOG_PATHS.matcher(text.replace(from + "/", to + "/")).replaceAll("$1$2$3" + Matcher.quoteReplacement(to) + "/.$2");
+            Files.write(target.resolve(name), text.getBytes(StandardCharsets.ISO_8859_1));
           }
         }
       }

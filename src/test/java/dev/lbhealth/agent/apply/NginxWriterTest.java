@@ -48,6 +48,10 @@ class NginxWriterTest {
   }
 
   private ServiceConfig service(String mode, String folder, String listen) throws Exception {
+    return service(mode, folder, listen, "nginx -t -q -c {root}/nginx.conf");
+  }
+
+  private ServiceConfig service(String mode, String folder, String listen, String validate) throws Exception {
     return ConfigLoader.parse("""
         services:
           - name: rsync-ssh
@@ -62,9 +66,9 @@ class NginxWriterTest {
               file: %s/%s/rsync-ssh.conf
               config-root: %s
               listen: "%s"
-              validate: "nginx -t -q -c {root}/nginx.conf"
+              validate: "%s"
               reload: "echo reload >> %s"
-        """.formatted(mode, root, folder, root, listen, reloads), "test").services().get(0);
+        """.formatted(mode, root, folder, root, listen, validate, reloads), "test").services().get(0);
   }
 
   private static ServerSet set(ServiceConfig s, int... active) {
@@ -88,6 +92,19 @@ class NginxWriterTest {
     ServiceConfig http = service("http", "http.d", "127.0.0.1:30997");
     ApplyResult httpResult = new NginxWriter(http).apply(set(http, 0, 1));
     assertEquals(Outcome.APPLIED, httpResult.outcome(), httpResult.errors().toString());
+  }
+
+  @Test
+  void theCheckedCopyKeepsPidAndLogsInTheScratchFolderSoNoPrivilegeIsNeeded() throws Exception {
+    Files.writeString(root.resolve("nginx.conf"), "pid /run/nginx.pid;\nerror_log /var/log/nginx/error.log warn;\n"
+        + "http {\n    access_log /var/log/nginx/access.log;\n    include " + root + "/http.d/*.conf;\n}\n");
+    // A validate command that shows what it was given: the copy, as the error names it.
+    ServiceConfig s = service("http", "http.d", "8080", "cat {root}/nginx.conf; exit 1");
+    String error = new NginxWriter(s).apply(set(s, 0)).errors().get(0);
+    assertTrue(error.contains("pid " + root + "/.pid;"), error);
+    assertTrue(error.contains("error_log " + root + "/.error_log warn;"), error);
+    assertTrue(error.contains("access_log " + root + "/.access_log;"), error);
+    assertTrue(error.contains("include " + root + "/http.d/*.conf;"), error);
   }
 
   @Test
