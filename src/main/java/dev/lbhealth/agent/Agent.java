@@ -2,51 +2,87 @@ package dev.lbhealth.agent;
 
 import dev.lbhealth.agent.apply.LbWriters;
 import dev.lbhealth.agent.config.AgentConfig;
+import dev.lbhealth.agent.config.ConfigException;
+import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.VertxTimers;
 import dev.lbhealth.agent.discovery.BackendSource;
 import dev.lbhealth.agent.discovery.StaticBackendSource;
 import dev.lbhealth.agent.probe.Probes;
 import dev.lbhealth.agent.status.StatusServer;
+import dev.lbhealth.agent.systemd.SystemdNotifier;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent: one {@link ServiceMonitor} per configured service and the status listener, all on
  * this verticle's context, which is the single owner of the agent's state.
  */
 public final class Agent extends VerticleBase {
-  private final AgentConfig config;
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
   private final BackendSource source = new StaticBackendSource();
-  private final List<ServiceMonitor> monitors = new ArrayList<>();
+  private final Map<String, ServiceMonitor> monitors = new LinkedHashMap<>();
   private final Instant startedAt = Instant.now();
+  private AgentConfig config;
+  private VertxTimers timers;
   private StatusServer statusServer;
+  private JsonObject lastConfigReload;
+  private final SystemdNotifier systemd;
+  private boolean ready;
 
   public Agent(AgentConfig config) {
+    this(config, SystemdNotifier.fromEnvironment(Map.of()));
+  }
+
+  /** With systemd: READY=1 once every service made its first apply, WATCHDOG=1 from the event loop. */
+  public Agent(AgentConfig config, SystemdNotifier systemd) {
     this.config = config;
+    this.systemd = systemd;
   }
 
   @Override
   public Future<?> start() {
-    VertxTimers timers = new VertxTimers(vertx);
-    for (ServiceConfig service : config.services()) {
-      monitors.add(new ServiceMonitor(vertx, service, source.targets(service),
-          Probes.create(vertx, service.probe()), LbWriters.forService(service), timers));
-    }
+    timers = new VertxTimers(vertx);
+    config.services().forEach(s -> monitors.put(s.name(), monitor(s)));
     statusServer = new StatusServer(vertx, config.status(), this::status, this::problems);
-    return statusServer.start().onSuccess(port -> monitors.forEach(ServiceMonitor::start));
+    if (systemd.watchdogMillis() > 0) {
+      // Pinged from this verticle's event loop: if it hangs, the pings stop and systemd restarts us.
+      vertx.setPeriodic(systemd.watchdogMillis(), id -> systemd.send("WATCHDOG=1"));
+    }
+    return statusServer.start().onSuccess(port -> monitors.values().forEach(ServiceMonitor::start));
+  }
+
+  private ServiceMonitor monitor(ServiceConfig service) {
+    return new ServiceMonitor(vertx, service, source.targets(service),
+        Probes.create(vertx, service.probe()), LbWriters.forService(service), timers, this::applied);
+  }
+
+  /** After any apply: the first time every service has applied, tell systemd we are ready. */
+  private void applied() {
+    if (!ready && firstApplyDone()) {
+      ready = true;
+      List<String> problems = problems();
+      LOG.info("ready: every service made its first apply{}", problems.isEmpty() ? "" : "; problems: " + problems);
+      systemd.send("READY=1\nSTATUS=" + (problems.isEmpty() ? "serving " + monitors.size() + " service(s)" : String.join("; ", problems)));
+    }
   }
 
   @Override
   public Future<?> stop() {
     List<Future<?>> stops = new ArrayList<>();
-    monitors.forEach(m -> stops.add(m.stop()));
+    monitors.values().forEach(m -> stops.add(m.stop()));
     if (statusServer != null) {
       stops.add(statusServer.stop());
     }
@@ -58,18 +94,91 @@ public final class Agent extends VerticleBase {
     return statusServer.port();
   }
 
+  /**
+   * Re-reads the config file (SIGHUP). A valid file is applied: unchanged services keep their
+   * probe state, changed ones restart, removed ones stop, new ones start. An invalid file is
+   * rejected with every error named and the running config stays. Safe to call from any thread.
+   */
+  public void reloadConfig(Path file) {
+    context.runOnContext(v -> vertx.executeBlocking(() -> ConfigLoader.load(file), false).onComplete(ar -> {
+      if (ar.failed()) {
+        List<String> errors = ar.cause() instanceof ConfigException e ? e.errors() : List.of(String.valueOf(ar.cause()));
+        LOG.error("config reload rejected, still running the previous config: {}", ar.cause().getMessage());
+        lastConfigReload = new JsonObject().put("at", Instant.now().toString()).put("outcome", "rejected")
+            .put("errors", new JsonArray(errors));
+        return;
+      }
+      reconfigure(ar.result());
+    }));
+  }
+
+  private void reconfigure(AgentConfig next) {
+    List<String> changes = new ArrayList<>();
+    Map<String, ServiceMonitor> kept = new LinkedHashMap<>();
+    List<Future<?>> stopping = new ArrayList<>();
+    List<ServiceConfig> starting = new ArrayList<>();
+    for (ServiceConfig s : next.services()) {
+      ServiceMonitor current = monitors.remove(s.name());
+      if (current != null && current.config().equals(s)) {
+        kept.put(s.name(), current);
+        continue;
+      }
+      if (current != null) {
+        stopping.add(current.stop());
+      }
+      changes.add((current == null ? "added " : "changed ") + s.name());
+      starting.add(s);
+    }
+    monitors.values().forEach(m -> {
+      stopping.add(m.stop());
+      changes.add("removed " + m.name());
+    });
+    if (!next.status().equals(config.status())) {
+      changes.add("status listener unchanged until restart (" + next.status().host() + ":" + next.status().port() + ")");
+    }
+    monitors.clear();
+    monitors.putAll(kept);
+    config = next;
+    // A changed service's new monitor starts once the old one's apply in flight has finished.
+    Future.join(stopping).onComplete(done -> starting.forEach(s -> {
+      ServiceMonitor m = monitor(s);
+      monitors.put(s.name(), m);
+      m.start();
+    }));
+    LOG.info("config reloaded: {}", changes.isEmpty() ? "no changes" : String.join(", ", changes));
+    lastConfigReload = new JsonObject().put("at", Instant.now().toString()).put("outcome", "applied")
+        .put("changes", new JsonArray(changes));
+  }
+
   JsonObject status() {
     JsonArray services = new JsonArray();
-    monitors.forEach(m -> services.add(m.status()));
+    for (ServiceConfig s : config.services()) {
+      ServiceMonitor m = monitors.get(s.name());
+      if (m != null) {
+        services.add(m.status());
+      }
+    }
     return new JsonObject()
         .put("agent", new JsonObject()
             .put("version", Version.get())
             .put("startedAt", startedAt.toString())
-            .put("problems", new JsonArray(problems())))
+            .put("problems", new JsonArray(problems()))
+            .put("lastConfigReload", lastConfigReload))
         .put("services", services);
   }
 
-  List<String> problems() {
-    return monitors.stream().map(ServiceMonitor::problem).filter(Objects::nonNull).toList();
+  /** What keeps the agent from being healthy; empty when every service's last apply worked. */
+  public List<String> problems() {
+    List<String> problems = new ArrayList<>();
+    for (ServiceConfig s : config.services()) {
+      ServiceMonitor m = monitors.get(s.name());
+      problems.add(m == null ? "service " + s.name() + ": restarting after a config change" : m.problem());
+    }
+    return problems.stream().filter(Objects::nonNull).toList();
+  }
+
+  /** Whether every service has made its first apply attempt (successful or not). */
+  public boolean firstApplyDone() {
+    return monitors.size() == config.services().size() && monitors.values().stream().allMatch(ServiceMonitor::appliedOnce);
   }
 }

@@ -12,6 +12,7 @@ import dev.lbhealth.agent.health.Health;
 import dev.lbhealth.agent.health.HealthCounter;
 import dev.lbhealth.agent.probe.Probe;
 import dev.lbhealth.agent.probe.ProbeResult;
+import dev.lbhealth.agent.probe.Probes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -49,7 +50,11 @@ final class ServiceMonitor {
   private boolean applyAgain;
   private boolean stopped;
 
-  ServiceMonitor(Vertx vertx, ServiceConfig service, Iterable<Target> targetList, Probe probe, LbWriter writer, Timers timers) {
+  private final Runnable afterApply;
+
+  ServiceMonitor(Vertx vertx, ServiceConfig service, Iterable<Target> targetList, Probe probe, LbWriter writer,
+      Timers timers, Runnable afterApply) {
+    this.afterApply = afterApply;
     this.vertx = vertx;
     this.service = service;
     this.probe = probe;
@@ -82,6 +87,14 @@ final class ServiceMonitor {
     return service.name();
   }
 
+  ServiceConfig config() {
+    return service;
+  }
+
+  boolean appliedOnce() {
+    return lastApply != null;
+  }
+
   /** Null while healthy, else why not (for /healthz). */
   String problem() {
     if (lastApply == null) {
@@ -98,7 +111,7 @@ final class ServiceMonitor {
       return;
     }
     long started = timers.nowMillis();
-    probe.check(ts.target).onComplete(ar -> {
+    probe.check(ts.target, Probes.timeout(service.probe(), ts.counter.health() != Health.UNKNOWN)).onComplete(ar -> {
       if (stopped) {
         return;
       }
@@ -171,6 +184,7 @@ final class ServiceMonitor {
               set.reason(), result.method(), result.durationNanos() / 1_000_000);
         }
       }
+      afterApply.run();
       if (applyAgain) {
         applyAgain = false;
         apply();

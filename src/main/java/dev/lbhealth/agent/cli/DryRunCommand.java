@@ -46,7 +46,7 @@ final class DryRunCommand implements Callable<Integer> {
           HealthCounter counter = new HealthCounter(service.probe().rise(), service.probe().fall());
           ProbeResult r;
           do {
-            r = probe.check(t).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+            r = probe.check(t, Probes.timeout(service.probe(), counter.health() != Health.UNKNOWN)).toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
             counter.record(r.healthy());
           } while (counter.health() == Health.UNKNOWN);
           health.put(t, counter.health());

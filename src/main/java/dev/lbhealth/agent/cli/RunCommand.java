@@ -2,6 +2,7 @@ package dev.lbhealth.agent.cli;
 
 import dev.lbhealth.agent.Agent;
 import dev.lbhealth.agent.config.AgentConfig;
+import dev.lbhealth.agent.systemd.SystemdNotifier;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -10,10 +11,11 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import sun.misc.Signal;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run the agent until SIGTERM or SIGINT.")
+    description = "Run the agent until SIGTERM or SIGINT; SIGHUP re-reads the config.")
 final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
@@ -27,24 +29,33 @@ final class RunCommand implements Callable<Integer> {
       return Main.EXIT_CONFIG;
     }
     Vertx vertx = Vertx.vertx();
-    Agent agent = new Agent(loaded);
+    SystemdNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv());
+    Agent agent = new Agent(loaded, systemd);
     try {
       vertx.deployVerticle(agent).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.error("agent failed to start: {}", e.getCause() == null ? e : e.getCause().getMessage());
       vertx.close();
+      systemd.close();
       return Main.EXIT_FAILURE;
     }
+    // SIGHUP (systemctl reload) re-reads the config; an invalid file leaves the agent as it was.
+    Signal.handle(new Signal("HUP"), signal -> {
+      LOG.info("SIGHUP: re-reading {}", config);
+      agent.reloadConfig(config);
+    });
     LOG.info("lb-health-agent running {} service(s); status on http://{}:{}/status",
         loaded.services().size(), loaded.status().host(), agent.statusPort());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping");
+      systemd.send("STOPPING=1");
       try {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         LOG.warn("unclean stop: {}", e.toString());
       }
+      systemd.close();
       stopped.countDown();
     }, "shutdown"));
     stopped.await();

@@ -14,24 +14,21 @@ import java.time.Duration;
 final class HttpProbe implements Probe {
   private final Vertx vertx;
   private final HttpClient client;
-  private final long timeoutMs;
   private final String path;
   private final int status;
 
-  HttpProbe(Vertx vertx, Duration timeout, String path, int status) {
+  HttpProbe(Vertx vertx, String path, int status) {
     this.vertx = vertx;
-    this.timeoutMs = Math.max(1, timeout.toMillis());
     this.path = path;
     this.status = status;
     // No keep-alive: every probe must prove that a new connection to the node works.
-    this.client = vertx.createHttpClient(new HttpClientOptions()
-        .setKeepAlive(false)
-        .setConnectTimeout((int) timeoutMs));
+    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
   }
 
   @Override
-  public Future<ProbeResult> check(Target target) {
+  public Future<ProbeResult> check(Target target, Duration timeout) {
     long start = System.nanoTime();
+    long timeoutMs = Math.max(1, timeout.toMillis());
     Promise<ProbeResult> result = Promise.promise();
     long timer = vertx.setTimer(timeoutMs,
         id -> result.tryComplete(ProbeResult.down(start, "timeout after " + timeoutMs + "ms")));
@@ -40,6 +37,7 @@ final class HttpProbe implements Probe {
         .setHost(target.address())
         .setPort(target.port())
         .setURI(path)
+        .setConnectTimeout(timeoutMs)
         .setIdleTimeout(timeoutMs)
         .putHeader("User-Agent", "lb-health-agent");
     client.request(request)

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
@@ -19,26 +20,23 @@ import java.time.Duration;
 final class TcpProbe implements Probe {
   private final Vertx vertx;
   private final NetClient client;
-  private final long timeoutMs;
   private final byte[] banner;
 
-  TcpProbe(Vertx vertx, Duration timeout, String banner) {
+  TcpProbe(Vertx vertx, String banner) {
     this.vertx = vertx;
-    this.timeoutMs = Math.max(1, timeout.toMillis());
     this.banner = banner == null ? null : banner.getBytes(StandardCharsets.US_ASCII);
-    this.client = vertx.createNetClient(new NetClientOptions()
-        .setConnectTimeout((int) timeoutMs)
-        .setTcpNoDelay(true)
-        .setReconnectAttempts(0));
+    this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setReconnectAttempts(0));
   }
 
   @Override
-  public Future<ProbeResult> check(Target target) {
+  public Future<ProbeResult> check(Target target, Duration timeout) {
     long start = System.nanoTime();
+    long timeoutMs = Math.max(1, timeout.toMillis());
     Promise<ProbeResult> result = Promise.promise();
     long timer = vertx.setTimer(timeoutMs,
         id -> result.tryComplete(ProbeResult.down(start, "timeout after " + timeoutMs + "ms")));
-    client.connect(target.port(), target.address()).onComplete(ar -> {
+    ConnectOptions connect = new ConnectOptions().setHost(target.address()).setPort(target.port()).setTimeout((int) timeoutMs);
+    client.connect(connect).onComplete(ar -> {
       if (ar.failed()) {
         result.tryComplete(ProbeResult.down(start, describe(ar.cause())));
       } else if (banner == null) {

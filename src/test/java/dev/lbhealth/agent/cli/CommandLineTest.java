@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lbhealth.agent.demo.PretendPod;
 import dev.lbhealth.agent.demo.SeedScenario;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,11 +31,17 @@ class CommandLineTest {
   private record Run(int exit, String out) {}
 
   private Process start(String... args) throws IOException {
+    return start(Map.of(), args);
+  }
+
+  private Process start(Map<String, String> env, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(List.of(args));
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile());
+    builder.environment().putAll(env);
+    return builder.start();
   }
 
   private Run run(String... args) throws Exception {
@@ -115,6 +123,52 @@ class CommandLineTest {
       String log = Files.readString(dir.resolve("out.txt"));
       assertTrue(log.contains("stopping"), log);
       assertFalse(log.contains("unclean stop"), log);
+    } finally {
+      agent.destroyForcibly();
+    }
+  }
+
+  private static JsonObject status(int port) throws Exception {
+    return new JsonObject(HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  private static void hangUp(Process p) throws Exception {
+    assertEquals(0, new ProcessBuilder("kill", "-HUP", String.valueOf(p.pid())).start().waitFor());
+  }
+
+  @Test
+  void sighupAppliesAValidConfigKeepingProbeStateAndRejectsAnInvalidOne() throws Exception {
+    int statusPort = SeedScenario.freePort();
+    Path file = config(SeedScenario.freePort(), statusPort);
+    String original = Files.readString(file);
+    Process agent = start("run", "--config", file.toString());
+    try {
+      await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> status(statusPort).getJsonArray("services").size() == 1
+          && status(statusPort).getJsonArray("services").getJsonObject(0).containsKey("lastApply"));
+      JsonObject before = status(statusPort).getJsonArray("services").getJsonObject(0).getJsonArray("nodes").getJsonObject(0);
+
+      String second = original.substring(original.indexOf("  - name: rsync-ssh")).replace("rsync-ssh", "git-ssh");
+      Files.writeString(file, original + second);
+      hangUp(agent);
+      await().atMost(Duration.ofSeconds(10)).until(() -> status(statusPort).getJsonArray("services").size() == 2);
+      JsonObject reload = status(statusPort).getJsonObject("agent").getJsonObject("lastConfigReload");
+      assertEquals("applied", reload.getString("outcome"));
+      assertEquals(List.of("added git-ssh"), reload.getJsonArray("changes").getList());
+      JsonObject after = status(statusPort).getJsonArray("services").getJsonObject(0).getJsonArray("nodes").getJsonObject(0);
+      assertEquals(before.getString("since"), after.getString("since"), "the unchanged service kept its probe state");
+      assertTrue(after.getInteger("consecutiveFailures") > before.getInteger("consecutiveFailures"), after.encode());
+
+      Files.writeString(file, original.replace("timeout: 80ms", "timeout: 5s"));
+      hangUp(agent);
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          status(statusPort).getJsonObject("agent").getJsonObject("lastConfigReload").getString("outcome").equals("rejected"));
+      JsonObject rejected = status(statusPort).getJsonObject("agent").getJsonObject("lastConfigReload");
+      assertEquals(List.of("services[0].probe.timeout: 5s must be shorter than interval 100ms"), rejected.getJsonArray("errors").getList());
+      assertEquals(2, status(statusPort).getJsonArray("services").size(), "still running the previous config");
+      assertTrue(agent.isAlive());
+      assertTrue(Files.readString(dir.resolve("out.txt")).contains("config reload rejected, still running the previous config"));
     } finally {
       agent.destroyForcibly();
     }

@@ -34,7 +34,7 @@ class ProbesTest {
     ProbeConfig config = new ProbeConfig(type, Duration.ofSeconds(1), Duration.ofMillis(300), 1, 1, 0, expect, path, 200);
     Probe probe = Probes.create(vertx, config);
     try {
-      return await(probe.check(new Target("s", "copernicus", "127.0.0.2", port)));
+      return await(probe.check(new Target("s", "copernicus", "127.0.0.2", port), config.timeout()));
     } finally {
       await(probe.close());
     }
@@ -48,6 +48,15 @@ class ProbesTest {
       }
     });
     return await(server.listen()).actualPort();
+  }
+
+  @Test
+  void aTargetOfUnknownHealthGetsTheStartupTimeout() {
+    ProbeConfig fast = new ProbeConfig(Type.TCP, Duration.ofMillis(100), Duration.ofMillis(60), 1, 2, 0, null, null, 200);
+    assertEquals(Duration.ofSeconds(1), Probes.timeout(fast, false));
+    assertEquals(Duration.ofMillis(60), Probes.timeout(fast, true));
+    ProbeConfig slow = new ProbeConfig(Type.TCP, Duration.ofSeconds(5), Duration.ofSeconds(2), 1, 2, 0, null, null, 200);
+    assertEquals(Duration.ofSeconds(2), Probes.timeout(slow, false));
   }
 
   @Test

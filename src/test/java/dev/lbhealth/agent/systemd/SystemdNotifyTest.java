@@ -1,0 +1,81 @@
+package dev.lbhealth.agent.systemd;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lbhealth.agent.cli.Main;
+import dev.lbhealth.agent.demo.SeedScenario;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollDomainDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainDatagramPacket;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent as systemd runs it with Type=notify and WatchdogSec: a real notify socket. */
+class SystemdNotifyTest {
+  @TempDir Path dir;
+
+  @Test
+  void readyAfterFirstApplyThenWatchdogPingsThenStopping() throws Exception {
+    List<String> received = new CopyOnWriteArrayList<>();
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    Path socket = dir.resolve("notify.sock");
+    Channel channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
+        .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
+          @Override
+          protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket packet) {
+            received.add(packet.content().toString(StandardCharsets.UTF_8));
+          }
+        })
+        .bind(new DomainSocketAddress(socket.toString())).sync().channel();
+    Files.createDirectories(dir.resolve("conf.d"));
+    Path config = Files.writeString(dir.resolve("agent.yaml"), """
+        status: { port: 0 }
+        services:
+          - name: rsync-ssh
+            port: %d
+            probe: { type: tcp, interval: 100ms }
+            nodes: [ { name: copernicus, address: 127.0.0.2 } ]
+            lb: { file: %s/conf.d/rsync-ssh.cfg, validate: "true", reload: "true" }
+        """.formatted(SeedScenario.freePort(), dir));
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile());
+    builder.environment().put("NOTIFY_SOCKET", socket.toString());
+    builder.environment().put("WATCHDOG_USEC", "400000");
+    Process agent = builder.start();
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> received.stream().anyMatch(m -> m.startsWith("READY=1")));
+      String ready = received.stream().filter(m -> m.startsWith("READY=1")).findFirst().orElseThrow();
+      assertTrue(Files.exists(dir.resolve("conf.d/rsync-ssh.cfg")), "ready comes after the first apply");
+      assertTrue(ready.contains("\nSTATUS=serving 1 service(s)"), ready);
+
+      int pings = (int) received.stream().filter("WATCHDOG=1"::equals).count();
+      await().atMost(Duration.ofSeconds(5)).until(() -> received.stream().filter("WATCHDOG=1"::equals).count() >= pings + 3);
+
+      agent.destroy();
+      assertTrue(agent.waitFor(15, TimeUnit.SECONDS));
+      await().atMost(Duration.ofSeconds(2)).until(() -> received.contains("STOPPING=1"));
+      assertEquals(1, received.stream().filter(m -> m.startsWith("READY=1")).count(), "ready is said once");
+    } finally {
+      agent.destroyForcibly();
+      channel.close().sync();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+  }
+}
