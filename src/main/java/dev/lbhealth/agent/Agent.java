@@ -9,6 +9,7 @@ import dev.lbhealth.agent.decision.VertxTimers;
 import dev.lbhealth.agent.discovery.BackendSource;
 import dev.lbhealth.agent.discovery.StaticBackendSource;
 import dev.lbhealth.agent.probe.Probes;
+import dev.lbhealth.agent.status.AgentMetrics;
 import dev.lbhealth.agent.status.StatusServer;
 import dev.lbhealth.agent.systemd.SystemdNotifier;
 import io.vertx.core.Future;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,23 +42,36 @@ public final class Agent extends VerticleBase {
   private StatusServer statusServer;
   private JsonObject lastConfigReload;
   private final SystemdNotifier systemd;
+  private final AgentMetrics metrics;
+  private final AtomicInteger eventLoopDelayMicros = new AtomicInteger();
   private boolean ready;
 
   public Agent(AgentConfig config) {
-    this(config, SystemdNotifier.fromEnvironment(Map.of()));
+    this(config, SystemdNotifier.fromEnvironment(Map.of()), AgentMetrics.prometheus());
   }
 
-  /** With systemd: READY=1 once every service made its first apply, WATCHDOG=1 from the event loop. */
-  public Agent(AgentConfig config, SystemdNotifier systemd) {
+  /**
+   * @param systemd READY=1 once every service made its first apply, WATCHDOG=1 from the event loop
+   * @param metrics where the agent's series go (the registry /metrics scrapes)
+   */
+  public Agent(AgentConfig config, SystemdNotifier systemd, AgentMetrics metrics) {
     this.config = config;
     this.systemd = systemd;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     timers = new VertxTimers(vertx);
     config.services().forEach(s -> monitors.put(s.name(), monitor(s)));
-    statusServer = new StatusServer(vertx, config.status(), this::status, this::problems);
+    statusServer = new StatusServer(vertx, config.status(), this::status, this::problems, metrics.registry());
+    metrics.eventLoopDelay(eventLoopDelayMicros);
+    long[] due = {System.nanoTime() + 1_000_000_000L};
+    vertx.setPeriodic(1000, id -> {
+      long now = System.nanoTime();
+      eventLoopDelayMicros.set((int) Math.max(0, (now - due[0]) / 1000));
+      due[0] = now + 1_000_000_000L;
+    });
     if (systemd.watchdogMillis() > 0) {
       // Pinged from this verticle's event loop: if it hangs, the pings stop and systemd restarts us.
       vertx.setPeriodic(systemd.watchdogMillis(), id -> systemd.send("WATCHDOG=1"));
@@ -66,7 +81,8 @@ public final class Agent extends VerticleBase {
 
   private ServiceMonitor monitor(ServiceConfig service) {
     return new ServiceMonitor(vertx, service, source.targets(service),
-        Probes.create(vertx, service.probe()), LbWriters.forService(service), timers, this::applied);
+        Probes.create(vertx, service.probe()), LbWriters.forService(service), timers, this::applied, metrics,
+        event -> vertx.eventBus().publish(StatusServer.EVENTS, event));
   }
 
   /** After any apply: the first time every service has applied, tell systemd we are ready. */
@@ -106,6 +122,7 @@ public final class Agent extends VerticleBase {
         LOG.error("config reload rejected, still running the previous config: {}", ar.cause().getMessage());
         lastConfigReload = new JsonObject().put("at", Instant.now().toString()).put("outcome", "rejected")
             .put("errors", new JsonArray(errors));
+        metrics.configReload("rejected");
         return;
       }
       reconfigure(ar.result());
@@ -140,14 +157,20 @@ public final class Agent extends VerticleBase {
     monitors.putAll(kept);
     config = next;
     // A changed service's new monitor starts once the old one's apply in flight has finished.
-    Future.join(stopping).onComplete(done -> starting.forEach(s -> {
-      ServiceMonitor m = monitor(s);
-      monitors.put(s.name(), m);
-      m.start();
-    }));
+    List<String> forgotten = changes.stream().filter(c -> !c.startsWith("added ") && !c.startsWith("status "))
+        .map(c -> c.substring(c.indexOf(' ') + 1)).toList();
+    Future.join(stopping).onComplete(done -> {
+      forgotten.forEach(metrics::forget);
+      starting.forEach(s -> {
+        ServiceMonitor m = monitor(s);
+        monitors.put(s.name(), m);
+        m.start();
+      });
+    });
     LOG.info("config reloaded: {}", changes.isEmpty() ? "no changes" : String.join(", ", changes));
     lastConfigReload = new JsonObject().put("at", Instant.now().toString()).put("outcome", "applied")
         .put("changes", new JsonArray(changes));
+    metrics.configReload("applied");
   }
 
   JsonObject status() {

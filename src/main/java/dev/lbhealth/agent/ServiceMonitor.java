@@ -13,6 +13,7 @@ import dev.lbhealth.agent.health.HealthCounter;
 import dev.lbhealth.agent.probe.Probe;
 import dev.lbhealth.agent.probe.ProbeResult;
 import dev.lbhealth.agent.probe.Probes;
+import dev.lbhealth.agent.status.AgentMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -21,6 +22,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,10 +54,14 @@ final class ServiceMonitor {
   private boolean stopped;
 
   private final Runnable afterApply;
+  private final AgentMetrics metrics;
+  private final Consumer<JsonObject> events;
 
   ServiceMonitor(Vertx vertx, ServiceConfig service, Iterable<Target> targetList, Probe probe, LbWriter writer,
-      Timers timers, Runnable afterApply) {
+      Timers timers, Runnable afterApply, AgentMetrics metrics, Consumer<JsonObject> events) {
     this.afterApply = afterApply;
+    this.metrics = metrics;
+    this.events = events;
     this.vertx = vertx;
     this.service = service;
     this.probe = probe;
@@ -62,7 +69,9 @@ final class ServiceMonitor {
     this.timers = timers;
     this.coalescer = new Coalescer(timers, service.coalesceMin().toMillis(), service.coalesceMax().toMillis(), this::apply);
     for (Target t : targetList) {
-      targets.put(t, new TargetState(t, new HealthCounter(service.probe().rise(), service.probe().fall())));
+      TargetState ts = new TargetState(t, new HealthCounter(service.probe().rise(), service.probe().fall()));
+      targets.put(t, ts);
+      metrics.target(t, ts.healthGauge, ts.inRotationGauge);
     }
   }
 
@@ -126,9 +135,14 @@ final class ServiceMonitor {
   private void record(TargetState ts, ProbeResult result) {
     ts.last = result;
     ts.lastAt = Instant.now();
+    metrics.probe(ts.target, result.healthy(), result.latencyNanos());
     Health before = ts.counter.health();
     if (ts.counter.record(result.healthy())) {
       ts.since = ts.lastAt;
+      ts.healthGauge.set(AgentMetrics.gaugeValue(ts.counter.health()));
+      metrics.transition(ts.target, ts.counter.health());
+      events.accept(new JsonObject().put("type", "health").put("service", service.name())
+          .put("node", nodeStatus(ts)));
       if (before == Health.UNKNOWN) {
         LOG.info("service {} node {} ({}): first probe {}: {}", service.name(), ts.target.node(), ts.target.hostPort(), ts.counter.health(), result.detail());
       } else {
@@ -170,6 +184,7 @@ final class ServiceMonitor {
           : new ApplyResult(ApplyResult.Outcome.FAILED, "none", 0, java.util.List.of("apply crashed: " + ar.cause()));
       lastApply = result;
       lastApplyAt = Instant.now();
+      metrics.apply(service.name(), result);
       if (result.failed()) {
         LOG.warn("service {}: apply of [{}] failed: {}", service.name(), String.join(", ", set.activeNodes()), String.join("; ", result.errors()));
         timers.setTimer(RETRY_AFTER_FAILURE_MS, () -> {
@@ -179,11 +194,13 @@ final class ServiceMonitor {
         });
       } else {
         applied = set;
+        targets.values().forEach(ts -> ts.inRotationGauge.set(set.isActive(ts.target) ? 1 : 0));
         if (result.outcome() == ApplyResult.Outcome.APPLIED) {
           LOG.info("service {}: in rotation now [{}] ({}) via {} in {} ms", service.name(), String.join(", ", set.activeNodes()),
               set.reason(), result.method(), result.durationNanos() / 1_000_000);
         }
       }
+      events.accept(new JsonObject().put("type", "apply").put("service", status()));
       afterApply.run();
       if (applyAgain) {
         applyAgain = false;
@@ -194,24 +211,7 @@ final class ServiceMonitor {
 
   JsonObject status() {
     JsonArray nodes = new JsonArray();
-    for (TargetState ts : targets.values()) {
-      JsonObject node = new JsonObject()
-          .put("name", ts.target.node())
-          .put("address", ts.target.hostPort())
-          .put("health", ts.counter.health().name().toLowerCase())
-          .put("inRotation", applied != null && applied.isActive(ts.target))
-          .put("consecutiveSuccesses", ts.counter.consecutiveSuccesses())
-          .put("consecutiveFailures", ts.counter.consecutiveFailures())
-          .put("since", ts.since == null ? null : ts.since.toString());
-      if (ts.last != null) {
-        node.put("lastProbe", new JsonObject()
-            .put("at", ts.lastAt.toString())
-            .put("healthy", ts.last.healthy())
-            .put("latencyMs", ts.last.latencyNanos() / 1e6)
-            .put("detail", ts.last.detail()));
-      }
-      nodes.add(node);
-    }
+    targets.values().forEach(ts -> nodes.add(nodeStatus(ts)));
     JsonObject out = new JsonObject()
         .put("name", service.name())
         .put("port", service.port())
@@ -237,6 +237,25 @@ final class ServiceMonitor {
     return out;
   }
 
+  private JsonObject nodeStatus(TargetState ts) {
+    JsonObject node = new JsonObject()
+        .put("name", ts.target.node())
+        .put("address", ts.target.hostPort())
+        .put("health", ts.counter.health().name().toLowerCase())
+        .put("inRotation", applied != null && applied.isActive(ts.target))
+        .put("consecutiveSuccesses", ts.counter.consecutiveSuccesses())
+        .put("consecutiveFailures", ts.counter.consecutiveFailures())
+        .put("since", ts.since == null ? null : ts.since.toString());
+    if (ts.last != null) {
+      node.put("lastProbe", new JsonObject()
+          .put("at", ts.lastAt.toString())
+          .put("healthy", ts.last.healthy())
+          .put("latencyMs", ts.last.latencyNanos() / 1e6)
+          .put("detail", ts.last.detail()));
+    }
+    return node;
+  }
+
   private static final class TargetState {
     final Target target;
     final HealthCounter counter;
@@ -244,6 +263,8 @@ final class ServiceMonitor {
     Instant lastAt;
     Instant since;
     long timer = -1;
+    final AtomicInteger healthGauge = new AtomicInteger(-1);
+    final AtomicInteger inRotationGauge = new AtomicInteger(0);
 
     TargetState(Target target, HealthCounter counter) {
       this.target = target;

@@ -3,7 +3,11 @@ package dev.lbhealth.agent.cli;
 import dev.lbhealth.agent.Agent;
 import dev.lbhealth.agent.config.AgentConfig;
 import dev.lbhealth.agent.systemd.SystemdNotifier;
+import dev.lbhealth.agent.status.AgentMetrics;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -28,9 +32,14 @@ final class RunCommand implements Callable<Integer> {
     if (loaded == null) {
       return Main.EXIT_CONFIG;
     }
-    Vertx vertx = Vertx.vertx();
+    AgentMetrics metrics = AgentMetrics.prometheus();
+    // Vert.x reports its own figures (event loops, pools, connections) into the same registry.
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+        .build();
     SystemdNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv());
-    Agent agent = new Agent(loaded, systemd);
+    Agent agent = new Agent(loaded, systemd, metrics);
     try {
       vertx.deployVerticle(agent).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -73,12 +73,31 @@ public final class ConfigLoader {
     if (s == null) {
       return new StatusConfig(StatusConfig.DEFAULT_HOST, StatusConfig.DEFAULT_PORT);
     }
-    s.rejectUnknown(Set.of("host", "port"));
+    s.rejectUnknown(Set.of("host", "port", "token-file"));
     String host = s.string("host", StatusConfig.DEFAULT_HOST);
     if (!Names.isAddress(host)) {
       s.error("host", "'" + host + "' is not an IP address or host name");
     }
-    return new StatusConfig(host, s.integer("port", StatusConfig.DEFAULT_PORT, 0, 65535));
+    int port = s.integer("port", StatusConfig.DEFAULT_PORT, 0, 65535);
+    String tokenFile = s.string("token-file", null);
+    if (tokenFile == null) {
+      if (!StatusConfig.isLoopback(host)) {
+        s.error("token-file", "is required when host is not a loopback address (" + host + ")");
+      }
+      return new StatusConfig(host, port);
+    }
+    Path path = Path.of(tokenFile);
+    try {
+      String token = Files.readString(path).strip();
+      if (token.length() < 16 || token.chars().anyMatch(c -> c <= 0x20 || c > 0x7e)) {
+        s.error("token-file", path + " must hold one token of at least 16 printable characters (e.g. openssl rand -hex 32)");
+        return new StatusConfig(host, port);
+      }
+      return new StatusConfig(host, port, path, new StatusConfig.Secret(token));
+    } catch (IOException e) {
+      s.error("token-file", "cannot read " + path + ": " + e.getMessage());
+      return new StatusConfig(host, port);
+    }
   }
 
   private static ServiceConfig service(Section s) {

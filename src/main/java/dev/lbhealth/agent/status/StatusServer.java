@@ -1,46 +1,78 @@
 package dev.lbhealth.agent.status;
 
 import dev.lbhealth.agent.config.StatusConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * The status listener: {@code GET /healthz} (200 while every service's last apply succeeded, else
- * 503 with the reasons) and {@code GET /status} (everything the agent knows, as JSON). Handlers
- * run on the agent's context, so they read its state directly.
+ * 503 with the reasons), {@code GET /status} (everything the agent knows, JSON),
+ * {@code GET /metrics} (Prometheus), {@code GET /events} (server-sent events of state changes and
+ * applies) and {@code GET /} (a live status page). Handlers run on the agent's context, so they
+ * read its state directly; /status and /metrics are rendered at most every
+ * {@value #RENDER_EVERY_MS} ms and served from that copy, so load on them costs little. With a
+ * token configured, everything but /healthz needs {@code Authorization: Bearer <token>}.
  */
 public final class StatusServer {
+  /** Event-bus address the agent publishes state changes and applies to. */
+  public static final String EVENTS = "lb-health-agent.events";
+  static final long RENDER_EVERY_MS = 250;
+  private static final int MAX_EVENT_CLIENTS = 64;
+
   private final Vertx vertx;
   private final StatusConfig config;
   private final Supplier<JsonObject> status;
   private final Supplier<List<String>> problems;
+  private final MeterRegistry registry;
+  private final Rendered statusJson = new Rendered();
+  private final Rendered metricsText = new Rendered();
   private HttpServer server;
+  private int eventClients;
 
-  public StatusServer(Vertx vertx, StatusConfig config, Supplier<JsonObject> status, Supplier<List<String>> problems) {
+  public StatusServer(Vertx vertx, StatusConfig config, Supplier<JsonObject> status, Supplier<List<String>> problems,
+      MeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
     this.status = status;
     this.problems = problems;
+    this.registry = registry;
   }
 
   public Future<Integer> start() {
     Router router = Router.router(vertx);
     router.get("/healthz").handler(this::healthz);
-    router.get("/status").handler(ctx -> json(ctx, 200, status.get()));
+    if (config.token() != null) {
+      router.route().handler(this::authenticate);
+    }
+    router.get("/status").handler(ctx -> send(ctx, "application/json",
+        statusJson.get(() -> Buffer.buffer(status.get().encode()))));
+    router.get("/metrics").handler(this::metrics);
+    router.get("/events").handler(this::events);
+    router.get().handler(StaticHandler.create("webroot").setCachingEnabled(false));
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())
-        .setMaxInitialLineLength(1024)
+        .setMaxInitialLineLength(2048)
         .setMaxHeaderSize(8192)
-        .setIdleTimeout(30));
+        .setMaxFormAttributeSize(0)
+        .setIdleTimeout(30)
+        .setCompressionSupported(true));
     return server.requestHandler(router).listen().map(HttpServer::actualPort);
   }
 
@@ -52,19 +84,82 @@ public final class StatusServer {
     return server == null ? Future.succeededFuture() : server.close();
   }
 
+  private void authenticate(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    byte[] expected = ("Bearer " + config.token().value()).getBytes(StandardCharsets.UTF_8);
+    if (header != null && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8))) {
+      ctx.next();
+    } else {
+      ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer").end();
+    }
+  }
+
   private void healthz(RoutingContext ctx) {
     List<String> now = problems.get();
     JsonObject body = new JsonObject()
         .put("status", now.isEmpty() ? "ok" : "failing")
         .put("problems", new JsonArray(now));
-    json(ctx, now.isEmpty() ? 200 : 503, body);
+    ctx.response().setStatusCode(now.isEmpty() ? 200 : 503);
+    send(ctx, "application/json", Buffer.buffer(body.encodePrettily()));
   }
 
-  private static void json(RoutingContext ctx, int code, JsonObject body) {
-    ctx.response()
-        .setStatusCode(code)
-        .putHeader("Content-Type", "application/json")
+  private void metrics(RoutingContext ctx) {
+    if (!(registry instanceof PrometheusMeterRegistry prometheus)) {
+      ctx.response().setStatusCode(404).end();
+      return;
+    }
+    send(ctx, "text/plain; version=0.0.4; charset=utf-8", metricsText.get(() -> Buffer.buffer(prometheus.scrape())));
+  }
+
+  /** Server-sent events: one {@code event:}/{@code data:} pair per state change or apply. */
+  private void events(RoutingContext ctx) {
+    if (eventClients >= MAX_EVENT_CLIENTS) {
+      ctx.response().setStatusCode(503).end();
+      return;
+    }
+    eventClients++;
+    HttpServerResponse response = ctx.response()
+        .setChunked(true)
+        .putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-store")
-        .end(body.encodePrettily());
+        .setWriteQueueMaxSize(256 * 1024);
+    response.write(": lb-health-agent events\n\n");
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(EVENTS, message -> {
+      if (response.writeQueueFull()) {
+        // A client that does not read cannot make the agent buffer without end.
+        ctx.request().connection().close();
+        return;
+      }
+      JsonObject event = message.body();
+      response.write("event: " + event.getString("type") + "\ndata: " + event.encode() + "\n\n");
+    });
+    long keepAlive = vertx.setPeriodic(15_000, id -> response.write(": keep-alive\n\n"));
+    response.closeHandler(v -> {
+      eventClients--;
+      consumer.unregister();
+      vertx.cancelTimer(keepAlive);
+    });
+  }
+
+  private static void send(RoutingContext ctx, String contentType, Buffer body) {
+    ctx.response()
+        .putHeader("Content-Type", contentType)
+        .putHeader("Cache-Control", "no-store")
+        .end(body);
+  }
+
+  /** A rendering reused for {@link #RENDER_EVERY_MS}. Used on one context only. */
+  private static final class Rendered {
+    private Buffer buffer;
+    private long renderedAt;
+
+    Buffer get(Supplier<Buffer> render) {
+      long now = System.nanoTime();
+      if (buffer == null || now - renderedAt > RENDER_EVERY_MS * 1_000_000) {
+        buffer = render.get();
+        renderedAt = now;
+      }
+      return buffer;
+    }
   }
 }

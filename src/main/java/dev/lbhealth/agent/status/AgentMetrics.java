@@ -1,0 +1,138 @@
+package dev.lbhealth.agent.status;
+
+import dev.lbhealth.agent.apply.ApplyResult;
+import dev.lbhealth.agent.discovery.Target;
+import dev.lbhealth.agent.health.Health;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The agent's own Prometheus series. Labels are bounded by the config: {@code service} and
+ * {@code node} come from it, {@code outcome}, {@code method} and {@code state} are small fixed
+ * sets. The probe duration histogram is per service and outcome, not per node, so that a scrape
+ * stays small with a thousand targets; per-node results are counters.
+ */
+public final class AgentMetrics {
+  private static final Duration[] PROBE_BUCKETS = {
+      Duration.ofNanos(250_000), Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+      Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1)};
+  private static final Duration[] APPLY_BUCKETS = {
+      Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+      Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+  private final MeterRegistry registry;
+
+  public AgentMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** A registry of its own, in Prometheus format, with the JVM's own figures. */
+  public static AgentMetrics prometheus() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return new AgentMetrics(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void probe(Target t, boolean healthy, long nanos) {
+    String outcome = healthy ? "up" : "down";
+    Timer.builder("lb_agent_probe_duration")
+        .description("Time a probe took, by service and outcome")
+        .tags("service", t.service(), "outcome", outcome)
+        .serviceLevelObjectives(PROBE_BUCKETS)
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+    Counter.builder("lb_agent_probes")
+        .description("Probe results, by service, node and outcome")
+        .tags("service", t.service(), "node", t.node(), "outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
+  /**
+   * Registers the gauges of one target: its health (1 up, 0 down, -1 unknown) and whether the LB
+   * sends it traffic (1/0). The caller keeps the two numbers current.
+   */
+  public void target(Target t, AtomicInteger health, AtomicInteger inRotation) {
+    Tags tags = Tags.of("service", t.service(), "node", t.node());
+    Gauge.builder("lb_agent_target_health", health, AtomicInteger::get)
+        .description("Health of a target: 1 up, 0 down, -1 unknown").tags(tags).register(registry);
+    Gauge.builder("lb_agent_target_in_rotation", inRotation, AtomicInteger::get)
+        .description("Whether the LB sends the target traffic (1) or not (0)").tags(tags).register(registry);
+  }
+
+  public static int gaugeValue(Health h) {
+    return switch (h) {
+      case UP -> 1;
+      case DOWN -> 0;
+      case UNKNOWN -> -1;
+    };
+  }
+
+  public void transition(Target t, Health to) {
+    Counter.builder("lb_agent_health_transitions")
+        .description("Health changes of a target, by the state it went to")
+        .tags("service", t.service(), "node", t.node(), "to", to.name().toLowerCase(Locale.ROOT))
+        .register(registry).increment();
+  }
+
+  public void apply(String service, ApplyResult result) {
+    String outcome = result.outcome().name().toLowerCase(Locale.ROOT);
+    Counter.builder("lb_agent_applies")
+        .description("Applies of a server set, by outcome and how the LB got it (none, runtime-api, reload)")
+        .tags("service", service, "outcome", outcome, "method", result.method())
+        .register(registry).increment();
+    Timer.builder("lb_agent_apply_duration")
+        .description("Time an apply took: render, validate, write, runtime API or reload")
+        .tags("service", service, "method", result.method())
+        .serviceLevelObjectives(APPLY_BUCKETS)
+        .register(registry).record(result.durationNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  public void configReload(String outcome) {
+    Counter.builder("lb_agent_config_reloads")
+        .description("Config re-reads on SIGHUP, by outcome (applied, rejected)")
+        .tags("outcome", outcome).register(registry).increment();
+  }
+
+  /** Registers the event loop's lag: how late the last once-a-second timer fired. */
+  public void eventLoopDelay(AtomicInteger micros) {
+    Gauge.builder("lb_agent_event_loop_delay_seconds", micros, m -> m.get() / 1e6)
+        .description("How late the agent's event loop ran its last once-a-second timer").register(registry);
+  }
+
+  /** Removes every series of a service that is no longer configured. */
+  public void forget(String service) {
+    for (Meter m : registry.getMeters()) {
+      if (service.equals(m.getId().getTag("service"))) {
+        registry.remove(m);
+      }
+    }
+  }
+}
