@@ -14,6 +14,7 @@ import dev.lbhealth.agent.status.StatusServer;
 import dev.lbhealth.agent.systemd.SystemdNotifier;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -40,6 +41,9 @@ public final class Agent extends VerticleBase {
   private AgentConfig config;
   private VertxTimers timers;
   private StatusServer statusServer;
+  /** What the status listener serves, published from this context; read from the listener's. */
+  private volatile Buffer statusSnapshot = Buffer.buffer("{}");
+  private volatile List<String> problemsSnapshot = List.of("starting");
   private JsonObject lastConfigReload;
   private final SystemdNotifier systemd;
   private final AgentMetrics metrics;
@@ -64,7 +68,10 @@ public final class Agent extends VerticleBase {
   public Future<?> start() {
     timers = new VertxTimers(vertx);
     config.services().forEach(s -> monitors.put(s.name(), monitor(s)));
-    statusServer = new StatusServer(vertx, config.status(), this::status, this::problems, metrics.registry());
+    // The listener runs on an event loop of its own: a flood of status requests cannot delay probes.
+    statusServer = new StatusServer(vertx, config.status(), () -> statusSnapshot, () -> problemsSnapshot, metrics.registry());
+    publishSnapshot();
+    vertx.setPeriodic(StatusServer.RENDER_EVERY_MS, id -> publishSnapshot());
     metrics.eventLoopDelay(eventLoopDelayMicros);
     long[] due = {System.nanoTime() + 1_000_000_000L};
     vertx.setPeriodic(1000, id -> {
@@ -76,7 +83,7 @@ public final class Agent extends VerticleBase {
       // Pinged from this verticle's event loop: if it hangs, the pings stop and systemd restarts us.
       vertx.setPeriodic(systemd.watchdogMillis(), id -> systemd.send("WATCHDOG=1"));
     }
-    return statusServer.start().onSuccess(port -> monitors.values().forEach(ServiceMonitor::start));
+    return vertx.deployVerticle(statusServer.verticle()).onSuccess(id -> monitors.values().forEach(ServiceMonitor::start));
   }
 
   private ServiceMonitor monitor(ServiceConfig service) {
@@ -85,8 +92,14 @@ public final class Agent extends VerticleBase {
         event -> vertx.eventBus().publish(StatusServer.EVENTS, event));
   }
 
+  private void publishSnapshot() {
+    statusSnapshot = Buffer.buffer(status().encode());
+    problemsSnapshot = problems();
+  }
+
   /** After any apply: the first time every service has applied, tell systemd we are ready. */
   private void applied() {
+    publishSnapshot();
     if (!ready && firstApplyDone()) {
       ready = true;
       List<String> problems = problems();
@@ -99,9 +112,7 @@ public final class Agent extends VerticleBase {
   public Future<?> stop() {
     List<Future<?>> stops = new ArrayList<>();
     monitors.values().forEach(m -> stops.add(m.stop()));
-    if (statusServer != null) {
-      stops.add(statusServer.stop());
-    }
+    // The status listener is a child deployment: Vert.x undeploys it with this verticle.
     return Future.join(stops);
   }
 
@@ -123,6 +134,7 @@ public final class Agent extends VerticleBase {
         lastConfigReload = new JsonObject().put("at", Instant.now().toString()).put("outcome", "rejected")
             .put("errors", new JsonArray(errors));
         metrics.configReload("rejected");
+        publishSnapshot();
         return;
       }
       reconfigure(ar.result());
@@ -171,6 +183,7 @@ public final class Agent extends VerticleBase {
     lastConfigReload = new JsonObject().put("at", Instant.now().toString()).put("outcome", "applied")
         .put("changes", new JsonArray(changes));
     metrics.configReload("applied");
+    publishSnapshot();
   }
 
   JsonObject status() {

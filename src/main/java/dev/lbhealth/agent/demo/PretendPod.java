@@ -43,6 +43,7 @@ public final class PretendPod {
     firstClientDataNanos = 0;
     server = vertx.createNetServer(new NetServerOptions().setHost(address).setPort(port).setReuseAddress(true));
     server.connectHandler(socket -> {
+      socket.exceptionHandler(e -> socket.close()); // a client that resets is fine
       socket.write(banner + "\r\n");
       socket.handler(data -> {
         if (firstClientDataNanos == 0) {

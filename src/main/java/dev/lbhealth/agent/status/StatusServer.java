@@ -4,6 +4,7 @@ import dev.lbhealth.agent.config.StatusConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -19,33 +20,40 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The status listener: {@code GET /healthz} (200 while every service's last apply succeeded, else
  * 503 with the reasons), {@code GET /status} (everything the agent knows, JSON),
  * {@code GET /metrics} (Prometheus), {@code GET /events} (server-sent events of state changes and
- * applies) and {@code GET /} (a live status page). Handlers run on the agent's context, so they
- * read its state directly; /status and /metrics are rendered at most every
- * {@value #RENDER_EVERY_MS} ms and served from that copy, so load on them costs little. With a
- * token configured, everything but /healthz needs {@code Authorization: Bearer <token>}.
+ * applies) and {@code GET /} (a live status page). It runs as a verticle of its own, on another
+ * event loop than the probes, and serves snapshots the agent publishes every
+ * {@value #RENDER_EVERY_MS} ms and on every change (/metrics is rendered at most as often), so
+ * load on it neither costs much nor delays a probe. With a token configured, everything but
+ * /healthz needs {@code Authorization: Bearer <token>}.
  */
 public final class StatusServer {
   /** Event-bus address the agent publishes state changes and applies to. */
   public static final String EVENTS = "lb-health-agent.events";
-  static final long RENDER_EVERY_MS = 250;
+  public static final long RENDER_EVERY_MS = 250;
   private static final int MAX_EVENT_CLIENTS = 64;
+  private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
 
   private final Vertx vertx;
   private final StatusConfig config;
-  private final Supplier<JsonObject> status;
+  private final Supplier<Buffer> status;
   private final Supplier<List<String>> problems;
   private final MeterRegistry registry;
-  private final Rendered statusJson = new Rendered();
   private final Rendered metricsText = new Rendered();
   private HttpServer server;
   private int eventClients;
 
-  public StatusServer(Vertx vertx, StatusConfig config, Supplier<JsonObject> status, Supplier<List<String>> problems,
+  /**
+   * @param status the latest /status JSON; called from the listener's own context
+   * @param problems the latest reasons not to be healthy; called from the listener's own context
+   */
+  public StatusServer(Vertx vertx, StatusConfig config, Supplier<Buffer> status, Supplier<List<String>> problems,
       MeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
@@ -60,8 +68,7 @@ public final class StatusServer {
     if (config.token() != null) {
       router.route().handler(this::authenticate);
     }
-    router.get("/status").handler(ctx -> send(ctx, "application/json",
-        statusJson.get(() -> Buffer.buffer(status.get().encode()))));
+    router.get("/status").handler(ctx -> send(ctx, "application/json", status.get()));
     router.get("/metrics").handler(this::metrics);
     router.get("/events").handler(this::events);
     router.get().handler(StaticHandler.create("webroot").setCachingEnabled(false));
@@ -73,7 +80,24 @@ public final class StatusServer {
         .setMaxFormAttributeSize(0)
         .setIdleTimeout(30)
         .setCompressionSupported(true));
+    // A client that resets its connection is no news.
+    server.exceptionHandler(e -> LOG.debug("status client: {}", e.toString()));
     return server.requestHandler(router).listen().map(HttpServer::actualPort);
+  }
+
+  /** The listener as a verticle, so that it gets an event loop of its own. */
+  public VerticleBase verticle() {
+    return new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return StatusServer.this.start();
+      }
+
+      @Override
+      public Future<?> stop() {
+        return StatusServer.this.stop();
+      }
+    };
   }
 
   public int port() {
