@@ -35,6 +35,8 @@ public final class StatusLoadBenchmark {
     int connections = args.length > 1 ? Integer.parseInt(args[1]) : 4;
     Path dir = Files.createTempDirectory("lb-health-agent-load");
     Vertx vertx = Vertx.vertx();
+    // The pods stand for other machines: event loops of their own, not shared with the agent's.
+    Vertx podVertx = Vertx.vertx();
     try {
       int port = SeedScenario.freePort();
       List<Future<Void>> pods = new ArrayList<>();
@@ -45,7 +47,7 @@ public final class StatusLoadBenchmark {
             .append("\n    probe: { type: banner, expect: \"SSH-2.0-\", interval: 1s, timeout: 500ms }\n    nodes:\n");
         for (int n = 1; n <= NODES; n++) {
           String address = "127.1." + s + "." + n;
-          pods.add(new PretendPod(vertx, "node" + n, address, port).start());
+          pods.add(new PretendPod(podVertx, "node" + n, address, port).start());
           yaml.append("      - { name: node").append(n).append(", address: ").append(address).append(" }\n");
         }
         yaml.append("    lb: { file: ").append(dir.resolve("lb/svc" + s + ".cfg"))
@@ -73,6 +75,7 @@ public final class StatusLoadBenchmark {
       }
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      podVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       Runtime.getRuntime().exec(new String[] {"rm", "-rf", dir.toString()}).waitFor();
     }
   }
