@@ -14,7 +14,6 @@ import dev.lbhealth.agent.status.StatusServer;
 import dev.lbhealth.agent.systemd.SystemdNotifier;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -42,7 +41,7 @@ public final class Agent extends VerticleBase {
   private VertxTimers timers;
   private StatusServer statusServer;
   /** What the status listener serves, published from this context; read from the listener's. */
-  private volatile Buffer statusSnapshot = Buffer.buffer("{}");
+  private volatile JsonObject statusSnapshot = new JsonObject();
   private volatile List<String> problemsSnapshot = List.of("starting");
   private JsonObject lastConfigReload;
   private final SystemdNotifier systemd;
@@ -93,7 +92,8 @@ public final class Agent extends VerticleBase {
   }
 
   private void publishSnapshot() {
-    statusSnapshot = Buffer.buffer(status().encode());
+    // Built here, never touched again: the listener encodes it on its own event loop.
+    statusSnapshot = status();
     problemsSnapshot = problems();
   }
 

@@ -19,9 +19,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Load on /status and /metrics (wrk, a separate process) while the agent probes 1,000 targets
- * (10 services x 100 pretend pods on 127.1.S.N): requests per second and latency, and probe
- * latency with and without the load. Prints figures; asserts nothing. Run with
+ * Load on /status and /metrics (wrk, another process) while the agent probes 1,000 targets (10
+ * services x 100 pretend pods on 127.1.S.N): requests per second and latency, and probe latency
+ * under the load and in a quiet phase just before it. Prints figures; asserts nothing. Run with
  * bench/status-load.sh.
  */
 public final class StatusLoadBenchmark {
@@ -59,13 +59,13 @@ public final class StatusLoadBenchmark {
       String base = "http://127.0.0.1:" + agent.statusPort();
       HttpClient http = HttpClient.newHttpClient();
       waitHealthy(http, base);
-      sampleProbes(http, base, 10, null); // warm up: the JIT, and every probe past its first
+      sampleProbes(http, base, 20, null); // warm up: the JIT, and every probe past its first
       System.out.printf("%d targets probed every 1s (banner); /status is %d bytes, /metrics %d bytes%n%n",
           SERVICES * NODES, get(http, base + "/status").length(), get(http, base + "/metrics").length());
 
-      List<Double> quiet = sampleProbes(http, base, seconds, null);
-      System.out.printf("probes, no load:        p50 %.2f ms, p99 %.2f ms (%d samples)%n", pct(quiet, 50), pct(quiet, 99), quiet.size());
       for (String path : List.of("/status", "/metrics")) {
+        List<Double> quiet = sampleProbes(http, base, seconds, null);
+        System.out.printf("probes, no load:          p50 %.2f ms, p99 %.2f ms (%d samples)%n", pct(quiet, 50), pct(quiet, 99), quiet.size());
         List<String> wrk = new ArrayList<>();
         List<Double> loaded = sampleProbes(http, base, seconds, () -> wrk.add(run(List.of("wrk", "-t1", "-c" + connections,
             "-d" + seconds + "s", "--latency", base + path))));

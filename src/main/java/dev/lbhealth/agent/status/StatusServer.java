@@ -42,7 +42,9 @@ public final class StatusServer {
 
   private final Vertx vertx;
   private final StatusConfig config;
-  private final Supplier<Buffer> status;
+  private final Supplier<JsonObject> status;
+  private JsonObject encodedStatus;
+  private Buffer statusBytes;
   private final Supplier<List<String>> problems;
   private final MeterRegistry registry;
   private final Rendered metricsText = new Rendered();
@@ -50,10 +52,11 @@ public final class StatusServer {
   private int eventClients;
 
   /**
-   * @param status the latest /status JSON; called from the listener's own context
+   * @param status the latest /status snapshot, never changed once published; called from the
+   *     listener's own context, which encodes it once
    * @param problems the latest reasons not to be healthy; called from the listener's own context
    */
-  public StatusServer(Vertx vertx, StatusConfig config, Supplier<Buffer> status, Supplier<List<String>> problems,
+  public StatusServer(Vertx vertx, StatusConfig config, Supplier<JsonObject> status, Supplier<List<String>> problems,
       MeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
@@ -68,7 +71,7 @@ public final class StatusServer {
     if (config.token() != null) {
       router.route().handler(this::authenticate);
     }
-    router.get("/status").handler(ctx -> send(ctx, "application/json", status.get()));
+    router.get("/status").handler(ctx -> send(ctx, "application/json", statusBytes()));
     router.get("/metrics").handler(this::metrics);
     router.get("/events").handler(this::events);
     router.get().handler(StaticHandler.create("webroot").setCachingEnabled(false));
@@ -125,6 +128,15 @@ public final class StatusServer {
         .put("problems", new JsonArray(now));
     ctx.response().setStatusCode(now.isEmpty() ? 200 : 503);
     send(ctx, "application/json", Buffer.buffer(body.encodePrettily()));
+  }
+
+  private Buffer statusBytes() {
+    JsonObject latest = status.get();
+    if (latest != encodedStatus) {
+      statusBytes = Buffer.buffer(latest.encode());
+      encodedStatus = latest;
+    }
+    return statusBytes;
   }
 
   private void metrics(RoutingContext ctx) {
