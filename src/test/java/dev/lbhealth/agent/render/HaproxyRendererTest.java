@@ -47,9 +47,9 @@ class HaproxyRendererTest {
   @Test
   void refusesANodeNameThatCouldInjectConfig() throws Exception {
     ServiceConfig service = seedService();
-    Target evil = new Target("rsync-ssh", "x\n    server evil 10.9.9.9:22", "127.0.0.2", 9890);
+    Target evil = new Target("rsync-ssh", "x\n    server evil 127.0.0.9:22", "127.0.0.2", 9890);
     ServerSet set = new ServerSet(List.of(evil), List.of(evil), "healthy");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new HaproxyRenderer().render(service, set));
-    assertEquals("node 'x\n    server evil 10.9.9.9:22' is not safe to render", e.getMessage());
+    assertEquals("node 'x\n    server evil 127.0.0.9:22' is not safe to render", e.getMessage());
   }
 }

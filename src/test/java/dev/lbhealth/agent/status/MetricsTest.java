@@ -4,21 +4,14 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lbhealth.agent.Agent;
-import dev.lbhealth.agent.config.ConfigLoader;
-import dev.lbhealth.agent.demo.PretendPod;
-import dev.lbhealth.agent.demo.SeedScenario;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,25 +34,9 @@ class MetricsTest {
 
   @Test
   void seriesFollowANodeGoingDown() throws Exception {
-    Vertx vertx = Vertx.vertx();
-    int port = SeedScenario.freePort();
-    PretendPod copernicus = new PretendPod(vertx, "copernicus", "127.0.0.2", port);
-    copernicus.start().toCompletionStage().toCompletableFuture().get();
-    Files.createDirectories(dir.resolve("conf.d"));
-    Agent agent = new Agent(ConfigLoader.parse("""
-        status: { port: 0 }
-        services:
-          - name: rsync-ssh
-            port: %d
-            probe: { type: banner, expect: "SSH-2.0-", interval: 100ms, timeout: 80ms, rise: 1, fall: 2 }
-            nodes:
-              - { name: copernicus, address: 127.0.0.2 }
-              - { name: galileo, address: 127.0.0.3 }
-            lb: { file: %s/conf.d/rsync-ssh.cfg, validate: "true", reload: "true" }
-        """.formatted(port, dir), "test"));
-    vertx.deployVerticle(agent).toCompletionStage().toCompletableFuture().get();
+    LiveAgent live = new LiveAgent(dir, 2, "copernicus");
     HttpClient http = HttpClient.newHttpClient();
-    HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.statusPort() + "/metrics")).build();
+    HttpRequest scrape = HttpRequest.newBuilder(URI.create(live.url("/metrics"))).build();
     String copernicusTags = "node=\"copernicus\",service=\"rsync-ssh\"";
     try {
       await().atMost(Duration.ofSeconds(10)).until(() ->
@@ -77,7 +54,7 @@ class MetricsTest {
       assertTrue(before.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes{")));
       double upProbes = before.get("lb_agent_probes_total{node=\"copernicus\",outcome=\"up\",service=\"rsync-ssh\"}");
 
-      copernicus.stop().toCompletionStage().toCompletableFuture().get();
+      live.stopPod("copernicus");
       await().atMost(Duration.ofSeconds(5)).until(() ->
           parse(http.send(scrape, HttpResponse.BodyHandlers.ofString()).body())
               .getOrDefault("lb_agent_target_health{" + copernicusTags + "}", 1.0) == 0.0);
@@ -91,7 +68,7 @@ class MetricsTest {
           && parse(http.send(scrape, HttpResponse.BodyHandlers.ofString()).body())
               .getOrDefault("lb_agent_applies_total{method=\"reload\",outcome=\"applied\",service=\"rsync-ssh\"}", 0.0) == 2.0);
     } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      live.close();
     }
   }
 }
