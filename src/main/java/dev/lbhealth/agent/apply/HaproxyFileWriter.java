@@ -28,7 +28,7 @@ public final class HaproxyFileWriter implements LbWriter {
 
   public HaproxyFileWriter(ServiceConfig service) {
     this.service = service;
-    this.runtime = service.lb().runtimeApi() == null ? null : new HaproxyRuntimeApi(service.lb().runtimeApi());
+    this.runtime = service.lb().runtimeApi() == null ? null : new HaproxyRuntimeApi(service.lb().runtimeApi(), service.lb().commandTimeout());
     this.runtimeInSync = runtime == null;
   }
 

@@ -80,7 +80,7 @@ public final class HaproxyProcess implements LbProcess {
   @Override
   public List<String> inRotation() throws IOException {
     List<String> up = new java.util.ArrayList<>();
-    String state = new HaproxyRuntimeApi(runtimeSocket().toString()).send("show servers state " + backend);
+    String state = new HaproxyRuntimeApi(runtimeSocket().toString(), java.time.Duration.ofSeconds(5)).send("show servers state " + backend);
     for (String line : state.split("\n")) {
       String[] f = line.split(" ");
       if (f.length > 6 && !line.startsWith("#")) {

@@ -37,11 +37,20 @@ public final class SystemdNotifier implements AutoCloseable {
       return;
     }
     // '@' names a socket in the abstract namespace, which Linux spells with a leading NUL.
-    socket = new DomainSocketAddress(socketPath.startsWith("@") ? "\0" + socketPath.substring(1) : socketPath);
-    group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    // Connected, so every datagram goes to systemd (an unconnected one would need a bind first).
-    channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-        .handler(new ChannelInboundHandlerAdapter()).connect(socket).syncUninterruptibly().channel();
+    DomainSocketAddress address = new DomainSocketAddress(socketPath.startsWith("@") ? "\0" + socketPath.substring(1) : socketPath);
+    EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    Channel connected = null;
+    try {
+      // Connected, so every datagram goes to systemd (an unconnected one would need a bind first).
+      connected = new Bootstrap().group(loop).channel(EpollDomainDatagramChannel.class)
+          .handler(new ChannelInboundHandlerAdapter()).connect(address).syncUninterruptibly().channel();
+    } catch (RuntimeException e) {
+      LOG.warn("NOTIFY_SOCKET {} cannot be reached, not notifying systemd: {}", socketPath, e.toString());
+      loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    socket = connected == null ? null : address;
+    group = connected == null ? null : loop;
+    channel = connected;
   }
 
   /** From {@code NOTIFY_SOCKET}, {@code WATCHDOG_USEC} and {@code WATCHDOG_PID}. */

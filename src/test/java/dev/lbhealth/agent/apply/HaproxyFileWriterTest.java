@@ -10,6 +10,9 @@ import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.discovery.StaticBackendSource;
 import dev.lbhealth.agent.discovery.Target;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,6 +46,10 @@ class HaproxyFileWriterTest {
   }
 
   private ServiceConfig service(String reload) throws Exception {
+    return service(reload, "");
+  }
+
+  private ServiceConfig service(String reload, String extra) throws Exception {
     return ConfigLoader.parse("""
         services:
           - name: rsync-ssh
@@ -55,7 +62,7 @@ class HaproxyFileWriterTest {
               file: %s/rsync-ssh.cfg
               validate: "haproxy -c -f %s -f {dir}"
               reload: "%s"
-        """.formatted(confD, mainCfg, reload), "test").services().get(0);
+        %s""".formatted(confD, mainCfg, reload, extra), "test").services().get(0);
   }
 
   private static ServerSet only(ServiceConfig s, int... active) {
@@ -122,6 +129,23 @@ class HaproxyFileWriterTest {
     ServiceConfig s = service("false");
     assertEquals(Outcome.FAILED, new HaproxyFileWriter(s).apply(only(s, 0)).outcome());
     assertNull(AtomicFile.read(s.lb().file()));
+  }
+
+  @Test
+  void aRuntimeApiThatNeverAnswersFallsBackToAReloadInTime() throws Exception {
+    Path socket = dir.resolve("silent.sock");
+    try (ServerSocketChannel silent = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      silent.bind(UnixDomainSocketAddress.of(socket)); // accepts into its backlog, never answers
+      ServiceConfig s = service("echo reload >> " + reloads,
+          "      runtime-api: " + socket + "\n      command-timeout: 500ms\n");
+      HaproxyFileWriter writer = new HaproxyFileWriter(s);
+      assertEquals("reload", writer.apply(only(s, 0)).method(), "the first write always reloads");
+      ApplyResult result = writer.apply(only(s, 1));
+      assertEquals(Outcome.APPLIED, result.outcome(), result.errors().toString());
+      assertEquals("reload", result.method());
+      assertEquals(List.of("runtime API " + socket + ": no answer within 500 ms; falling back to a reload"), result.errors());
+      assertEquals(2, reloadCount());
+    }
   }
 
   @Test
