@@ -51,7 +51,7 @@ public final class PodMoveBenchmark {
       waitUntil(() -> lb.inRotation().equals(List.of(nodes.get(0))), 10_000);
 
       LbClient client = seed.client();
-      for (int i = 0; i < 500; i++) {
+      for (int i = 0; i < 3000; i++) {
         client.connect(); // warm up the JIT on both sides before measuring
       }
       long[] connect = new long[steady];

@@ -2,7 +2,6 @@ package dev.lbhealth.agent.probe;
 
 import dev.lbhealth.agent.discovery.Target;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -27,33 +26,31 @@ final class HttpProbe implements Probe {
 
   @Override
   public Future<ProbeResult> check(Target target, Duration timeout) {
-    long start = System.nanoTime();
-    long timeoutMs = Math.max(1, timeout.toMillis());
-    Promise<ProbeResult> result = Promise.promise();
-    long timer = vertx.setTimer(timeoutMs,
-        id -> result.tryComplete(ProbeResult.down(start, "timeout after " + timeoutMs + "ms")));
+    Attempt attempt = new Attempt(vertx, timeout);
     RequestOptions request = new RequestOptions()
         .setMethod(HttpMethod.GET)
         .setHost(target.address())
         .setPort(target.port())
         .setURI(path)
-        .setConnectTimeout(timeoutMs)
-        .setIdleTimeout(timeoutMs)
+        .setConnectTimeout(attempt.timeoutMs)
+        .setIdleTimeout(attempt.timeoutMs)
         .putHeader("User-Agent", "lb-health-agent");
     client.request(request)
         .compose(req -> req.send())
         .onComplete(ar -> {
           if (ar.failed()) {
-            result.tryComplete(ProbeResult.down(start, TcpProbe.describe(ar.cause())));
+            attempt.down(TcpProbe.describe(ar.cause()));
             return;
           }
           int got = ar.result().statusCode();
           ar.result().end(); // drain the body; the connection closes after it
-          result.tryComplete(got == status
-              ? ProbeResult.up(start)
-              : ProbeResult.down(start, "HTTP " + got + ", expected " + status));
+          if (got == status) {
+            attempt.up();
+          } else {
+            attempt.down("HTTP " + got + ", expected " + status);
+          }
         });
-    return result.future().andThen(done -> vertx.cancelTimer(timer));
+    return attempt.future();
   }
 
   @Override

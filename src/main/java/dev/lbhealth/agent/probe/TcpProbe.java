@@ -2,7 +2,6 @@ package dev.lbhealth.agent.probe;
 
 import dev.lbhealth.agent.discovery.Target;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.ConnectOptions;
@@ -30,40 +29,38 @@ final class TcpProbe implements Probe {
 
   @Override
   public Future<ProbeResult> check(Target target, Duration timeout) {
-    long start = System.nanoTime();
-    long timeoutMs = Math.max(1, timeout.toMillis());
-    Promise<ProbeResult> result = Promise.promise();
-    long timer = vertx.setTimer(timeoutMs,
-        id -> result.tryComplete(ProbeResult.down(start, "timeout after " + timeoutMs + "ms")));
-    ConnectOptions connect = new ConnectOptions().setHost(target.address()).setPort(target.port()).setTimeout((int) timeoutMs);
+    Attempt attempt = new Attempt(vertx, timeout);
+    ConnectOptions connect = new ConnectOptions().setHost(target.address()).setPort(target.port())
+        .setTimeout((int) attempt.timeoutMs);
     client.connect(connect).onComplete(ar -> {
       if (ar.failed()) {
-        result.tryComplete(ProbeResult.down(start, describe(ar.cause())));
+        attempt.down(describe(ar.cause()));
       } else if (banner == null) {
-        result.tryComplete(ProbeResult.up(start));
+        ar.result().close();
+        attempt.up();
       } else {
-        readBanner(ar.result(), start, result);
+        readBanner(ar.result(), attempt);
       }
     });
-    return result.future().andThen(done -> vertx.cancelTimer(timer));
+    return attempt.future();
   }
 
-  private void readBanner(NetSocket socket, long start, Promise<ProbeResult> result) {
+  private void readBanner(NetSocket socket, Attempt attempt) {
     Buffer received = Buffer.buffer();
-    result.future().onComplete(done -> socket.close());
-    socket.closeHandler(v -> result.tryComplete(ProbeResult.down(start,
-        received.length() == 0 ? "closed without a banner" : "banner " + quote(received) + " does not start with " + quote(Buffer.buffer(banner)))));
+    attempt.future().onComplete(done -> socket.close());
+    socket.closeHandler(v -> attempt.down(
+        received.length() == 0 ? "closed without a banner" : "banner " + quote(received) + " does not start with " + quote(Buffer.buffer(banner))));
     socket.handler(chunk -> {
       received.appendBuffer(chunk);
       int n = Math.min(received.length(), banner.length);
       for (int i = 0; i < n; i++) {
         if (received.getByte(i) != banner[i]) {
-          result.tryComplete(ProbeResult.down(start, "banner " + quote(received) + " does not start with " + quote(Buffer.buffer(banner))));
+          attempt.down("banner " + quote(received) + " does not start with " + quote(Buffer.buffer(banner)));
           return;
         }
       }
       if (received.length() >= banner.length) {
-        result.tryComplete(ProbeResult.up(start));
+        attempt.up();
       }
     });
   }

@@ -73,6 +73,29 @@ class ProbesTest {
   }
 
   @Test
+  void probesCloseTheirConnections() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    NetServer server = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.2").setPort(0));
+    server.connectHandler(s -> {
+      open.incrementAndGet();
+      s.closeHandler(v -> open.decrementAndGet());
+      s.write("SSH-2.0-OpenSSH_8.2p1\r\n");
+    });
+    int port = await(server.listen()).actualPort();
+    Target target = new Target("s", "copernicus", "127.0.0.2", port);
+    for (Type type : new Type[] {Type.TCP, Type.BANNER}) {
+      // One probe for many checks, as the agent keeps it: each check must close what it opened.
+      Probe probe = Probes.create(vertx, new ProbeConfig(type, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0,
+          type == Type.BANNER ? "SSH-2.0-" : null, null, 200));
+      for (int i = 0; i < 20; i++) {
+        assertTrue(await(probe.check(target, TIMEOUT)).healthy());
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> open.get() == 0);
+      await(probe.close());
+    }
+  }
+
+  @Test
   void tcpIsDownWhenRefused() throws Exception {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.2"))) {
       int port = s.getLocalPort();
