@@ -7,6 +7,7 @@ import dev.lbhealth.agent.demo.NginxProcess;
 import dev.lbhealth.agent.demo.SeedScenario;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -77,10 +78,16 @@ final class DemoCommand implements Callable<Integer> {
       }
       round(seed.client());
 
-      say("\n4) What the agent reports (GET /status, abridged):");
-      String status = get(agent.statusPort(), "/status");
-      status.lines().filter(l -> l.contains("\"name\"") || l.contains("\"health\"") || l.contains("\"active\"")
-          || l.contains("\"method\"")).forEach(l -> say("   " + l.strip()));
+      say("\n4) What the agent reports (GET /status, abridged; the full JSON has probe times and details):");
+      JsonObject service = new JsonObject(get(agent.statusPort(), "/status")).getJsonArray("services").getJsonObject(0);
+      for (Object o : service.getJsonArray("nodes")) {
+        JsonObject node = (JsonObject) o;
+        say(String.format("   %-11s %-16s %-5s %s", node.getString("name"), node.getString("address"), node.getString("health"),
+            node.getBoolean("inRotation") ? "in rotation" : ""));
+      }
+      JsonObject apply = service.getJsonObject("lastApply");
+      say("   last apply: " + apply.getString("outcome") + " via " + apply.getString("method") + " in "
+          + Math.round(apply.getDouble("durationMs")) + " ms");
       await(vertx.undeploy(agent.deploymentID()));
       return 0;
     } finally {
