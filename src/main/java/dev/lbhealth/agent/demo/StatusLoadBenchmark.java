@@ -33,6 +33,10 @@ public final class StatusLoadBenchmark {
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     int connections = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+    // With a pause, every connection waits that long before each request: the rate stays near
+    // connections x 1000 / (pause + latency) instead of as fast as the CPU allows.
+    Path pace = args.length > 2 ? Files.writeString(Files.createTempFile("pace", ".lua"),
+        "function delay()\n  return " + Integer.parseInt(args[2]) + "\nend\n") : null;
     Path dir = Files.createTempDirectory("lb-health-agent-load");
     Vertx vertx = Vertx.vertx();
     // The pods stand for other machines: event loops of their own, not shared with the agent's.
@@ -67,8 +71,12 @@ public final class StatusLoadBenchmark {
         List<Double> quiet = sampleProbes(http, base, seconds, null);
         System.out.printf("probes, no load:          p50 %.2f ms, p99 %.2f ms (%d samples)%n", pct(quiet, 50), pct(quiet, 99), quiet.size());
         List<String> wrk = new ArrayList<>();
-        List<Double> loaded = sampleProbes(http, base, seconds, () -> wrk.add(run(List.of("wrk", "-t1", "-c" + connections,
-            "-d" + seconds + "s", "--latency", base + path))));
+        List<String> command = new ArrayList<>(List.of("wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "--latency"));
+        if (pace != null) {
+          command.addAll(List.of("-s", pace.toString()));
+        }
+        command.add(base + path);
+        List<Double> loaded = sampleProbes(http, base, seconds, () -> wrk.add(run(command)));
         System.out.printf("probes, load on %-8s p50 %.2f ms, p99 %.2f ms (%d samples)%n", path + ":", pct(loaded, 50), pct(loaded, 99), loaded.size());
         System.out.printf("  wrk -t1 -c%d %s: %s req/s, latency p50 %s, p99 %s%n", connections, path, find(wrk.get(0), "Requests/sec:\\s+(\\S+)"),
             find(wrk.get(0), "\\s50%\\s+(\\S+)"), find(wrk.get(0), "\\s99%\\s+(\\S+)"));
