@@ -49,6 +49,7 @@ final class RunCommand implements Callable<Integer> {
       return Main.EXIT_FAILURE;
     }
     // SIGHUP (systemctl reload) re-reads the config; an invalid file leaves the agent as it was.
+    // The JDK has no public API for SIGHUP; sun.misc.Signal (jdk.unsupported) is the supported way.
     Signal.handle(new Signal("HUP"), signal -> {
       LOG.info("SIGHUP: re-reading {}", config);
       agent.reloadConfig(config);

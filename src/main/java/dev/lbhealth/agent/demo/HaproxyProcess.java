@@ -114,9 +114,6 @@ public final class HaproxyProcess implements LbProcess {
     return "kill -USR2 $(cat " + dir.resolve("haproxy.pid") + ")";
   }
 
-  public long pid() {
-    return process.pid();
-  }
 
   @Override
   public void start() throws IOException, InterruptedException {

@@ -23,15 +23,11 @@ public final class SeedScenario implements AutoCloseable {
   public static final Map<String, String> NODES = nodes();
   public static final String BACKEND = "rsync-ssh";
 
-  private final Vertx vertx;
-  private final Path dir;
   private final int hostPort;
   private final LbProcess lb;
   private final Map<String, PretendPod> pods = new LinkedHashMap<>();
 
   public SeedScenario(Vertx vertx, Path dir, Kind kind, int frontendPort, int hostPort) throws IOException {
-    this.vertx = vertx;
-    this.dir = dir;
     this.hostPort = hostPort;
     this.lb = kind == Kind.HAPROXY
         ? new HaproxyProcess(dir.resolve("haproxy"), frontendPort, BACKEND)
@@ -95,9 +91,6 @@ public final class SeedScenario implements AutoCloseable {
     return ConfigLoader.parse(agentConfigYaml(whenEmpty), "seed scenario");
   }
 
-  public Path dir() {
-    return dir;
-  }
 
   @Override
   public void close() throws Exception {
