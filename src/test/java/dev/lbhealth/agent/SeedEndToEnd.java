@@ -97,7 +97,8 @@ abstract class SeedEndToEnd {
   @Test
   void everyConnectionWorksOnceTheAgentRuns() throws Exception {
     if (kind == Kind.HAPROXY) {
-      assertEquals(10, successes(seed.client(), 30, "copernicus"), "without the agent only one connection in three works");
+      int worked = successes(seed.client(), 30, "copernicus");
+      assertTrue(worked >= 8 && worked <= 12, "without the agent about one connection in three works: " + worked + " of 30");
     } else {
       assertEquals(30, successes(seed.client(), 30, "copernicus"), "nginx retries the next server on its own");
       assertTrue(((NginxProcess) seed.lb()).refusedUpstreamConnects() > 0, "but first sends clients to the dead nodes");
@@ -106,6 +107,8 @@ abstract class SeedEndToEnd {
     startAgent(seed.agentConfig("all-nodes"));
     await().atMost(Duration.ofSeconds(10)).until(() -> http("/healthz").statusCode() == 200);
 
+    // The reload command returns before the LB's new workers take over: wait until they have.
+    await().atMost(Duration.ofSeconds(5)).until(() -> successes(seed.client(), 10, "copernicus") == 10);
     int refusedBefore = kind == Kind.NGINX ? ((NginxProcess) seed.lb()).refusedUpstreamConnects() : 0;
     assertEquals(100, successes(seed.client(), 100, "copernicus"));
     if (kind == Kind.NGINX) {

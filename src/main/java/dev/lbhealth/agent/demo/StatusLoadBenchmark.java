@@ -71,7 +71,9 @@ public final class StatusLoadBenchmark {
         List<Double> quiet = sampleProbes(http, base, seconds, null);
         System.out.printf("probes, no load:          p50 %.2f ms, p99 %.2f ms (%d samples)%n", pct(quiet, 50), pct(quiet, 99), quiet.size());
         List<String> wrk = new ArrayList<>();
-        List<String> command = new ArrayList<>(List.of("wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "--latency"));
+        // Like Prometheus, wrk asks for gzip.
+        List<String> command = new ArrayList<>(List.of("wrk", "-t1", "-c" + connections, "-d" + seconds + "s", "--latency",
+            "-H", "Accept-Encoding: gzip"));
         if (pace != null) {
           command.addAll(List.of("-s", pace.toString()));
         }

@@ -16,10 +16,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * {@code GET /metrics} (Prometheus), {@code GET /events} (server-sent events of state changes and
  * applies) and {@code GET /} (a live status page). It runs as a verticle of its own, on another
  * event loop than the probes, and serves snapshots the agent publishes every
- * {@value #RENDER_EVERY_MS} ms and on every change (/metrics is rendered at most as often), so
- * load on it neither costs much nor delays a probe. With a token configured, everything but
+ * {@value #RENDER_EVERY_MS} ms and on every change; /status and /metrics are encoded and gzipped
+ * on a worker at most that often and served from there (gzipped to clients that take it), so
+ * load on it costs little and never holds an event loop. With a token configured, everything but
  * /healthz needs {@code Authorization: Bearer <token>}.
  */
 public final class StatusServer {
@@ -43,11 +48,10 @@ public final class StatusServer {
   private final Vertx vertx;
   private final StatusConfig config;
   private final Supplier<JsonObject> status;
-  private JsonObject encodedStatus;
-  private Buffer statusBytes;
+  private final Rendered statusJson;
   private final Supplier<List<String>> problems;
   private final MeterRegistry registry;
-  private final Rendered metricsText = new Rendered();
+  private final Rendered metricsText;
   private HttpServer server;
   private int eventClients;
 
@@ -63,6 +67,8 @@ public final class StatusServer {
     this.status = status;
     this.problems = problems;
     this.registry = registry;
+    this.statusJson = new Rendered(() -> Buffer.buffer(status.get().encode()));
+    this.metricsText = new Rendered(this::scrape);
   }
 
   public Future<Integer> start() {
@@ -71,7 +77,9 @@ public final class StatusServer {
     if (config.token() != null) {
       router.route().handler(this::authenticate);
     }
-    router.get("/status").handler(ctx -> send(ctx, "application/json", statusBytes()));
+    router.get("/status").handler(ctx -> statusJson.get()
+        .onSuccess(doc -> send(ctx, "application/json", doc))
+        .onFailure(ctx::fail));
     router.get("/metrics").handler(this::metrics);
     router.get("/events").handler(this::events);
     router.get().handler(StaticHandler.create("webroot").setCachingEnabled(false));
@@ -82,7 +90,8 @@ public final class StatusServer {
         .setMaxHeaderSize(8192)
         .setMaxFormAttributeSize(0)
         .setIdleTimeout(30)
-        .setCompressionSupported(true));
+        // No on-the-fly compression: /status and /metrics are gzipped once per rendering.
+        .setCompressionSupported(false));
     // A client that resets its connection is no news.
     server.exceptionHandler(e -> LOG.debug("status client: {}", e.toString()));
     return server.requestHandler(router).listen().map(HttpServer::actualPort);
@@ -130,21 +139,18 @@ public final class StatusServer {
     send(ctx, "application/json", Buffer.buffer(body.encodePrettily()));
   }
 
-  private Buffer statusBytes() {
-    JsonObject latest = status.get();
-    if (latest != encodedStatus) {
-      statusBytes = Buffer.buffer(latest.encode());
-      encodedStatus = latest;
-    }
-    return statusBytes;
-  }
-
   private void metrics(RoutingContext ctx) {
-    if (!(registry instanceof PrometheusMeterRegistry prometheus)) {
+    if (!(registry instanceof PrometheusMeterRegistry)) {
       ctx.response().setStatusCode(404).end();
       return;
     }
-    send(ctx, "text/plain; version=0.0.4; charset=utf-8", metricsText.get(() -> Buffer.buffer(prometheus.scrape())));
+    metricsText.get()
+        .onSuccess(doc -> send(ctx, "text/plain; version=0.0.4; charset=utf-8", doc))
+        .onFailure(ctx::fail);
+  }
+
+  private Buffer scrape() {
+    return Buffer.buffer(((PrometheusMeterRegistry) registry).scrape());
   }
 
   /** Server-sent events: one {@code event:}/{@code data:} pair per state change or apply. */
@@ -184,18 +190,76 @@ public final class StatusServer {
         .end(body);
   }
 
-  /** A rendering reused for {@link #RENDER_EVERY_MS}. Used on one context only. */
-  private static final class Rendered {
-    private Buffer buffer;
-    private long renderedAt;
+  /** Sends a document gzipped when the client takes gzip (Prometheus does), compressed once per rendering. */
+  private static void send(RoutingContext ctx, String contentType, Document document) {
+    String accept = ctx.request().getHeader("Accept-Encoding");
+    if (accept != null && accept.contains("gzip")) {
+      ctx.response().putHeader("Content-Encoding", "gzip").putHeader("Vary", "Accept-Encoding");
+      send(ctx, contentType, document.gzipped());
+    } else {
+      send(ctx, contentType, document.plain);
+    }
+  }
 
-    Buffer get(Supplier<Buffer> render) {
-      long now = System.nanoTime();
-      if (buffer == null || now - renderedAt > RENDER_EVERY_MS * 1_000_000) {
-        buffer = render.get();
-        renderedAt = now;
+  /** A rendered document, plain and gzipped. Immutable. */
+  private static final class Document {
+    final Buffer plain;
+    final Buffer gzipped;
+
+    Document(Buffer plain) {
+      this.plain = plain;
+      ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length() / 8 + 64);
+      try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+        gzip.write(plain.getBytes());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e); // cannot happen in memory
       }
-      return buffer;
+      this.gzipped = Buffer.buffer(out.toByteArray());
+    }
+
+    Buffer gzipped() {
+      return gzipped;
+    }
+  }
+
+  /**
+   * A document rendered (and gzipped) on a worker at most every {@link #RENDER_EVERY_MS}, so that
+   * neither a 300 KB scrape nor its compression ever runs on the listener's event loop. Used on
+   * the listener's context only.
+   */
+  private final class Rendered {
+    private final Supplier<Buffer> render;
+    private Document document;
+    private long renderedAt;
+    private Future<Document> rendering;
+
+    Rendered(Supplier<Buffer> render) {
+      this.render = render;
+    }
+
+    Future<Document> get() {
+      long age = document == null ? Long.MAX_VALUE : System.nanoTime() - renderedAt;
+      if (age < RENDER_EVERY_MS * 1_000_000) {
+        return Future.succeededFuture(document);
+      }
+      Future<Document> next = rendering;
+      if (next == null) {
+        next = vertx.executeBlocking(() -> new Document(render.get()), false);
+        // Set before the handler is attached: a render that is already done runs it at once.
+        rendering = next;
+        next.onComplete(ar -> {
+          rendering = null;
+          if (ar.succeeded()) {
+            document = ar.result();
+            renderedAt = System.nanoTime();
+          } else {
+            LOG.warn("rendering a status document failed", ar.cause());
+          }
+        });
+      }
+      // Under load, the last one (under a second old) serves while the next renders; after a
+      // quiet spell the caller waits for a fresh one rather than get old news.
+      return age < 4 * RENDER_EVERY_MS * 1_000_000 ? Future.succeededFuture(document) : next;
     }
   }
 }

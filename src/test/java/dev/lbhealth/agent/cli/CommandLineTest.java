@@ -46,7 +46,10 @@ class CommandLineTest {
 
   private Run run(String... args) throws Exception {
     Process p = start(args);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "command ended");
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly(); // never outlive the test
+      throw new AssertionError("command did not end within 60 s: " + Files.readString(dir.resolve("out.txt")));
+    }
     return new Run(p.exitValue(), Files.readString(dir.resolve("out.txt")));
   }
 
