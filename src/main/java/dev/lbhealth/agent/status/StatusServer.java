@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * {@code GET /metrics} (Prometheus), {@code GET /events} (server-sent events of state changes and
  * applies) and {@code GET /} (a live status page). It runs as a verticle of its own, on another
  * event loop than the probes, and serves snapshots the agent publishes every
- * {@value #RENDER_EVERY_MS} ms and on every change; /status (every 500 ms at most) and /metrics
+ * {@value #STATUS_EVERY_MS} ms and on every change; /status (that often at most) and /metrics
  * (every second) are encoded and gzipped on a worker and served from there, gzipped to clients
  * that take it, so load on it costs little and never holds an event loop. With a token configured, everything but
  * /healthz needs {@code Authorization: Bearer <token>}.
@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class StatusServer {
   /** Event-bus address the agent publishes state changes and applies to. */
   public static final String EVENTS = "lb-health-agent.events";
-  public static final long RENDER_EVERY_MS = 250;
+  /** How often /status is rendered at most, and so how often the agent needs to publish it. */
+  public static final long STATUS_EVERY_MS = 500;
   private static final int MAX_EVENT_CLIENTS = 64;
   private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
 
@@ -68,9 +69,9 @@ public final class StatusServer {
     this.status = status;
     this.problems = problems;
     this.registry = registry;
-    this.statusJson = new Rendered(() -> Buffer.buffer(status.get().encode()), 2 * RENDER_EVERY_MS);
+    this.statusJson = new Rendered(() -> Buffer.buffer(status.get().encode()), STATUS_EVERY_MS);
     // Prometheus scrapes every 15 s or so: a second-old scrape is fresh, and costs a quarter.
-    this.metricsText = new Rendered(this::scrape, 4 * RENDER_EVERY_MS);
+    this.metricsText = new Rendered(this::scrape, 2 * STATUS_EVERY_MS);
   }
 
   public Future<Integer> start() {
