@@ -87,8 +87,8 @@ public final class Agent extends VerticleBase {
   }
 
   private ServiceMonitor monitor(ServiceConfig service) {
-    return new ServiceMonitor(vertx, service, source.targets(service),
-        Probes.create(vertx, service.probe()), LbWriters.forService(service), timers, this::applied, metrics,
+    return new ServiceMonitor(service, source.targets(service), Probes.create(vertx, service.probe()),
+        listener -> LbWriters.forService(vertx, service, listener), timers, this::applied, metrics,
         event -> vertx.eventBus().publish(StatusServer.EVENTS, event));
   }
 
@@ -153,6 +153,14 @@ public final class Agent extends VerticleBase {
         kept.put(s.name(), current);
         continue;
       }
+      if (current != null && current.config().withNodes(s.nodes()).equals(s)) {
+        // Only the nodes changed: the pool follows live (new ones probed at once, removed ones
+        // drained), every other node keeps its probe state, and HAProxy needs no reload.
+        current.update(s, source.targets(s));
+        kept.put(s.name(), current);
+        changes.add("nodes of " + s.name());
+        continue;
+      }
       if (current != null) {
         stopping.add(current.stop());
       }
@@ -170,7 +178,7 @@ public final class Agent extends VerticleBase {
     monitors.putAll(kept);
     config = next;
     // A changed service's new monitor starts once the old one's apply in flight has finished.
-    List<String> forgotten = changes.stream().filter(c -> !c.startsWith("added ") && !c.startsWith("status "))
+    List<String> forgotten = changes.stream().filter(c -> c.startsWith("changed ") || c.startsWith("removed "))
         .map(c -> c.substring(c.indexOf(' ') + 1)).toList();
     Future.join(stopping).onComplete(done -> {
       forgotten.forEach(metrics::forget);

@@ -1,11 +1,14 @@
 package dev.lbhealth.agent;
 
+import dev.lbhealth.agent.apply.ApplyListener;
 import dev.lbhealth.agent.apply.ApplyResult;
+import dev.lbhealth.agent.apply.FileWrite;
 import dev.lbhealth.agent.apply.LbWriter;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.Coalescer;
 import dev.lbhealth.agent.decision.Decision;
 import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.decision.Timers;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.Health;
@@ -15,40 +18,49 @@ import dev.lbhealth.agent.probe.ProbeResult;
 import dev.lbhealth.agent.probe.Probes;
 import dev.lbhealth.agent.status.AgentMetrics;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns one service's state on the agent's context: probes each target on its own jittered
- * schedule, keeps rise/fall health, decides the server set and hands changes, coalesced, to the
- * LB writer on a worker. At most one apply runs at a time; changes that arrive meanwhile are
- * applied right after it. Not thread-safe: every method runs on the agent's context.
+ * Owns one service's state on the agent's context: a live pool of targets, each probed on its
+ * own jittered schedule with rise/fall health; the desired server set; and its applies. Targets
+ * can be added (probed at once) and removed (timer cancelled, series dropped) while it runs; only
+ * the very first apply waits for every target's first answer. A writer that switches the LB live
+ * gets each change at once; one that reloads gets them coalesced. At most one apply runs at a
+ * time; changes that arrive meanwhile are applied right after it. Not thread-safe: every method
+ * runs on the agent's context.
  */
-final class ServiceMonitor {
+final class ServiceMonitor implements ApplyListener {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceMonitor.class);
   private static final long RETRY_AFTER_FAILURE_MS = 5_000;
 
-  private final Vertx vertx;
-  private final ServiceConfig service;
+  private ServiceConfig service;
   private final Probe probe;
   private final LbWriter writer;
   private final Timers timers;
   private final Coalescer coalescer;
-  private final Map<Target, TargetState> targets = new LinkedHashMap<>();
+  private Map<Target, TargetState> targets = new LinkedHashMap<>();
+  private boolean started;
   private ServerSet requested;
+  private long requestedAtNanos;
   private ServerSet applied;
   private ApplyResult lastApply;
   private Instant lastApplyAt;
-  /** The apply running on a worker, if any; stop() waits for it. */
+  private long lastApplySinceDecisionNanos;
+  private JsonObject lastFileWrite;
+  private JsonObject lastDrift;
+  /** The apply in flight, if any; stop() waits for it. */
   private Future<ApplyResult> applying;
   private boolean applyAgain;
   private boolean stopped;
@@ -57,25 +69,27 @@ final class ServiceMonitor {
   private final AgentMetrics metrics;
   private final Consumer<JsonObject> events;
 
-  ServiceMonitor(Vertx vertx, ServiceConfig service, Iterable<Target> targetList, Probe probe, LbWriter writer,
+  /**
+   * @param writers makes the service's writer, given this monitor as the listener of its reports
+   * @param afterApply runs after every apply, on the agent's context
+   * @param events what happened, as JSON for /events
+   */
+  ServiceMonitor(ServiceConfig service, List<Target> targetList, Probe probe, Function<ApplyListener, LbWriter> writers,
       Timers timers, Runnable afterApply, AgentMetrics metrics, Consumer<JsonObject> events) {
     this.afterApply = afterApply;
     this.metrics = metrics;
     this.events = events;
-    this.vertx = vertx;
     this.service = service;
     this.probe = probe;
-    this.writer = writer;
+    this.writer = writers.apply(this);
     this.timers = timers;
     this.coalescer = new Coalescer(timers, service.coalesceMin().toMillis(), service.coalesceMax().toMillis(), this::apply);
-    for (Target t : targetList) {
-      TargetState ts = new TargetState(t, new HealthCounter(service.probe().rise(), service.probe().fall()));
-      targets.put(t, ts);
-      metrics.target(t, ts.healthGauge, ts.inRotationGauge);
-    }
+    metrics.servers(service.name(), this::count);
+    update(service, targetList);
   }
 
   void start() {
+    started = true;
     long interval = service.probe().interval().toMillis();
     for (TargetState ts : targets.values()) {
       // Spread the first probes over a quarter interval: nodes are not hit all at once, and the
@@ -84,12 +98,47 @@ final class ServiceMonitor {
     }
   }
 
+  /**
+   * Makes {@code next} the service's targets: new ones are probed at once, removed ones stop
+   * being probed and lose their series, unchanged ones keep their state. The LB follows with the
+   * next decision (a removed server drains, then goes).
+   */
+  void update(ServiceConfig config, List<Target> next) {
+    service = config;
+    Map<Target, TargetState> old = targets;
+    Map<Target, TargetState> pool = new LinkedHashMap<>();
+    int added = 0;
+    for (Target t : next) {
+      TargetState ts = old.remove(t);
+      if (ts == null) {
+        added++;
+        ts = new TargetState(t, new HealthCounter(service.probe().rise(), service.probe().fall()));
+        metrics.target(t, ts.healthGauge, ts.inRotationGauge);
+        if (started) {
+          TargetState fresh = ts;
+          ts.timer = timers.setTimer(0, () -> probe(fresh));
+        }
+      }
+      pool.put(t, ts);
+    }
+    for (TargetState gone : old.values()) {
+      timers.cancelTimer(gone.timer);
+      gone.timer = -1;
+      metrics.forget(gone.target);
+    }
+    targets = pool;
+    if (started && (added > 0 || !old.isEmpty())) {
+      LOG.info("service {}: targets now [{}]", service.name(), String.join(", ", pool.keySet().stream().map(Target::node).toList()));
+      decide();
+    }
+  }
+
   Future<Void> stop() {
     stopped = true;
     coalescer.cancel();
     targets.values().forEach(ts -> timers.cancelTimer(ts.timer));
     Future<?> inFlight = applying == null ? Future.succeededFuture() : applying.otherwiseEmpty();
-    return inFlight.transform(done -> probe.close());
+    return inFlight.transform(done -> writer.close()).transform(done -> probe.close());
   }
 
   String name() {
@@ -116,13 +165,13 @@ final class ServiceMonitor {
   }
 
   private void probe(TargetState ts) {
-    if (stopped) {
+    if (stopped || targets.get(ts.target) != ts) {
       return;
     }
     long started = timers.nowMillis();
     probe.check(ts.target, Probes.timeout(service.probe(), ts.counter.health() != Health.UNKNOWN)).onComplete(ar -> {
-      if (stopped) {
-        return;
+      if (stopped || targets.get(ts.target) != ts) {
+        return; // stopped, or the target left the pool while its probe was out
       }
       record(ts, ar.succeeded() ? ar.result() : new ProbeResult(false, 0, String.valueOf(ar.cause())));
       long interval = service.probe().interval().toMillis();
@@ -153,15 +202,19 @@ final class ServiceMonitor {
   }
 
   private void decide() {
-    if (targets.values().stream().anyMatch(ts -> ts.counter.health() == Health.UNKNOWN)) {
+    if (lastApply == null && targets.values().stream().anyMatch(ts -> ts.counter.health() == Health.UNKNOWN)) {
       return; // the first apply waits for every node's first answer
     }
-    Map<Target, Health> health = new LinkedHashMap<>();
-    targets.forEach((t, ts) -> health.put(t, ts.counter.health()));
-    ServerSet desired = Decision.desired(java.util.List.copyOf(targets.keySet()), health, service.whenEmpty(), applied);
-    if (requested == null || !desired.active().equals(requested.active())) {
+    ServerSet desired = Decision.desired(List.copyOf(targets.keySet()), t -> targets.get(t).counter.health(),
+        service.whenEmpty(), applied);
+    if (requested == null || !desired.sameServers(requested)) {
       requested = desired;
-      coalescer.changed();
+      requestedAtNanos = System.nanoTime();
+      if (writer.switchesLive()) {
+        apply();
+      } else {
+        coalescer.changed();
+      }
     }
   }
 
@@ -174,16 +227,18 @@ final class ServiceMonitor {
       return;
     }
     ServerSet set = requested;
-    applying = vertx.executeBlocking(() -> writer.apply(set), false);
+    long decidedAt = requestedAtNanos;
+    applying = writer.apply(set);
     applying.onComplete(ar -> {
       applying = null;
       if (stopped) {
         return;
       }
       ApplyResult result = ar.succeeded() ? ar.result()
-          : new ApplyResult(ApplyResult.Outcome.FAILED, "none", 0, java.util.List.of("apply crashed: " + ar.cause()));
+          : new ApplyResult(ApplyResult.Outcome.FAILED, "none", 0, List.of("apply crashed: " + ar.cause()));
       lastApply = result;
       lastApplyAt = Instant.now();
+      lastApplySinceDecisionNanos = System.nanoTime() - decidedAt;
       metrics.apply(service.name(), result);
       if (result.failed()) {
         LOG.warn("service {}: apply of [{}] failed: {}", service.name(), String.join(", ", set.activeNodes()), String.join("; ", result.errors()));
@@ -196,8 +251,10 @@ final class ServiceMonitor {
         applied = set;
         targets.values().forEach(ts -> ts.inRotationGauge.set(set.isActive(ts.target) ? 1 : 0));
         if (result.outcome() == ApplyResult.Outcome.APPLIED) {
-          LOG.info("service {}: in rotation now [{}] ({}) via {} in {} ms", service.name(), String.join(", ", set.activeNodes()),
-              set.reason(), result.method(), result.durationNanos() / 1_000_000);
+          List<String> draining = set.nodes(ServerState.DRAIN);
+          LOG.info("service {}: in rotation now [{}]{} ({}) via {} in {} ms", service.name(), String.join(", ", set.activeNodes()),
+              draining.isEmpty() ? "" : ", draining [" + String.join(", ", draining) + "]",
+              set.reason(), result.method(), String.format("%.1f", result.durationNanos() / 1e6));
         }
       }
       events.accept(new JsonObject().put("type", "apply").put("service", status()));
@@ -207,6 +264,35 @@ final class ServiceMonitor {
         apply();
       }
     });
+  }
+
+  @Override
+  public void persisted(FileWrite write) {
+    metrics.fileWrite(service.name(), write);
+    lastFileWrite = new JsonObject().put("at", Instant.now().toString())
+        .put("outcome", write.outcome().name().toLowerCase())
+        .put("durationMs", write.durationNanos() / 1e6)
+        .put("error", write.error());
+    events.accept(new JsonObject().put("type", "file").put("service", service.name()).put("file", lastFileWrite));
+  }
+
+  @Override
+  public void drift(List<String> differences, boolean corrected) {
+    metrics.drift(service.name());
+    lastDrift = new JsonObject().put("at", Instant.now().toString())
+        .put("differences", new JsonArray(differences)).put("corrected", corrected);
+    events.accept(new JsonObject().put("type", "drift").put("service", service.name()).put("drift", lastDrift));
+  }
+
+  @Override
+  public void removed(String server, boolean atDrainTimeout) {
+    events.accept(new JsonObject().put("type", "removed").put("service", service.name())
+        .put("server", server).put("atDrainTimeout", atDrainTimeout));
+  }
+
+  /** How many servers of the applied set are in the state (for the per-service gauge). */
+  private int count(ServerState state) {
+    return applied == null ? 0 : applied.nodes(state).size();
   }
 
   JsonObject status() {
@@ -219,11 +305,13 @@ final class ServiceMonitor {
         .put("lb", new JsonObject()
             .put("kind", service.lb().kind().name().toLowerCase())
             .put("file", service.lb().file().toString())
-            .put("upstream", service.lb().upstream()))
+            .put("upstream", service.lb().upstream())
+            .put("live", writer.switchesLive()))
         .put("nodes", nodes);
     if (applied != null) {
       out.put("serverSet", new JsonObject()
           .put("active", new JsonArray(applied.activeNodes()))
+          .put("draining", new JsonArray(applied.nodes(ServerState.DRAIN)))
           .put("reason", applied.reason()));
     }
     if (lastApply != null) {
@@ -232,17 +320,22 @@ final class ServiceMonitor {
           .put("outcome", lastApply.outcome().name().toLowerCase())
           .put("method", lastApply.method())
           .put("durationMs", lastApply.durationNanos() / 1e6)
+          .put("sinceDecisionMs", lastApplySinceDecisionNanos / 1e6)
           .put("errors", new JsonArray(lastApply.errors())));
     }
+    out.put("lastFileWrite", lastFileWrite);
+    out.put("lastDrift", lastDrift);
     return out;
   }
 
   private JsonObject nodeStatus(TargetState ts) {
+    ServerState state = applied == null ? null : applied.state(ts.target);
     JsonObject node = new JsonObject()
         .put("name", ts.target.node())
         .put("address", ts.target.hostPort())
         .put("health", ts.counter.health().name().toLowerCase())
-        .put("inRotation", applied != null && applied.isActive(ts.target))
+        .put("state", state == null ? null : state.word())
+        .put("inRotation", state == ServerState.READY)
         .put("consecutiveSuccesses", ts.counter.consecutiveSuccesses())
         .put("consecutiveFailures", ts.counter.consecutiveFailures())
         .put("since", ts.since == null ? null : ts.since.toString());

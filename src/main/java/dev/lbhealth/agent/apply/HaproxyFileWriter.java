@@ -3,33 +3,32 @@ package dev.lbhealth.agent.apply;
 import dev.lbhealth.agent.apply.ApplyResult.Outcome;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.render.HaproxyRenderer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Map;
 
 /**
- * Keeps a service's HAProxy backend file in line with its server set. When only servers' states
- * change and a Runtime API socket is configured, the running HAProxy is switched over the socket
- * (no reload: long-lived connections stay on their worker) and the file is then rewritten for the
- * next restart. Anything else (first write, a node added or moved, the socket failing) goes
- * through validate, atomic write and the reload command.
+ * A service's HAProxy backend file: validate ({@code haproxy -c} with the candidate in a scratch
+ * copy), atomic write, reload. With a Runtime API to ask, a reload counts only once HAProxy shows
+ * the backend with the servers it was asked for: a reload command can exit 0 while HAProxy's
+ * master failed to load the new file. File and process work runs on a worker.
  */
 public final class HaproxyFileWriter implements LbWriter {
-  private static final Logger LOG = LoggerFactory.getLogger(HaproxyFileWriter.class);
+  private static final long VERIFY_EVERY_MS = 50;
 
+  private final Vertx vertx;
   private final ServiceConfig service;
   private final HaproxyRenderer renderer = new HaproxyRenderer();
-  private final HaproxyRuntimeApi runtime;
-  /** Whether the running HAProxy is known to hold the states in the file. */
-  private boolean runtimeInSync;
 
-  public HaproxyFileWriter(ServiceConfig service) {
+  public HaproxyFileWriter(Vertx vertx, ServiceConfig service) {
+    this.vertx = vertx;
     this.service = service;
-    this.runtime = service.lb().runtimeApi() == null ? null : new HaproxyRuntimeApi(service.lb().runtimeApi(), service.lb().commandTimeout());
-    this.runtimeInSync = runtime == null;
   }
 
   @Override
@@ -37,61 +36,125 @@ public final class HaproxyFileWriter implements LbWriter {
     return renderer.render(service, set);
   }
 
+  /**
+   * Whether the file on disk (which HAProxy loaded) has the backend settings rendered now: if
+   * not (no file, a changed mode), only a reload brings them in. Blocking.
+   */
+  boolean settingsOnDisk() throws IOException {
+    String onDisk = AtomicFile.read(service.lb().file());
+    return onDisk != null && onDisk.startsWith(renderer.settings(service));
+  }
+
   @Override
-  public ApplyResult apply(ServerSet set) {
+  public Future<ApplyResult> apply(ServerSet set) {
+    return apply(set, false, null);
+  }
+
+  /**
+   * @param force reload even when the file already says so (the running HAProxy does not)
+   * @param verifyWith the Runtime API to read the loaded backend back from, or null
+   */
+  Future<ApplyResult> apply(ServerSet set, boolean force, HaproxyRuntimeApi verifyWith) {
     long start = System.nanoTime();
-    List<String> errors = new ArrayList<>();
     String text = renderer.render(service, set);
-    String onDisk;
-    try {
-      onDisk = AtomicFile.read(service.lb().file());
-    } catch (IOException e) {
-      errors.add("cannot read " + service.lb().file() + ": " + e.getMessage());
-      return new ApplyResult(Outcome.FAILED, "none", System.nanoTime() - start, errors);
-    }
-    if (text.equals(onDisk) && runtimeInSync) {
-      return new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, errors);
-    }
-    if (runtime != null && onDisk != null && withoutStates(onDisk).equals(withoutStates(text))) {
+    Future<ApplyResult> written = vertx.executeBlocking(() -> {
+      String onDisk;
       try {
-        runtime.setStates(service.lb().upstream(), set);
-        runtimeInSync = true;
-        if (!text.equals(onDisk)) {
-          persist(text, errors);
+        onDisk = AtomicFile.read(service.lb().file());
+      } catch (IOException e) {
+        return failed(start, "cannot read " + service.lb().file() + ": " + e.getMessage());
+      }
+      if (text.equals(onDisk) && !force) {
+        return new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of());
+      }
+      String error = LbFile.installAndReload(service.lb(), text, onDisk);
+      return error == null ? new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of())
+          : failed(start, error);
+    }, false);
+    if (verifyWith == null) {
+      return written;
+    }
+    return written.compose(result -> result.outcome() != Outcome.APPLIED ? Future.succeededFuture(result)
+        : loaded(verifyWith, set, System.nanoTime() + service.lb().commandTimeout().toNanos(), null).map(missing -> {
+          if (missing == null) {
+            return new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of());
+          }
+          List<String> errors = new ArrayList<>();
+          errors.add("the reload command succeeded, but HAProxy did not load " + service.lb().file()
+              + " within " + service.lb().commandTimeout().toMillis() + " ms: " + missing
+              + " (see HAProxy's log; the file is valid and stays)");
+          return new ApplyResult(Outcome.FAILED, "reload", System.nanoTime() - start, errors);
+        }));
+  }
+
+  /**
+   * Polls HAProxy until its backend has the set's servers at their addresses; the future holds
+   * null then, or what was still missing at the deadline.
+   */
+  private Future<String> loaded(HaproxyRuntimeApi api, ServerSet set, long deadline, String lastMissing) {
+    String backend = service.lb().upstream();
+    return api.run(List.of("show servers state " + backend)).transform(ar -> {
+      String missing;
+      if (ar.failed()) {
+        missing = ar.cause().getMessage();
+      } else {
+        Map<String, LiveServer> live = LiveServer.parseState(ar.result().get(0));
+        missing = live == null ? "no backend " + backend : mismatch(live, set);
+      }
+      if (missing == null || System.nanoTime() > deadline) {
+        return Future.succeededFuture(missing);
+      }
+      Promise<String> later = Promise.promise();
+      vertx.setTimer(VERIFY_EVERY_MS, id -> loaded(api, set, deadline, missing).onComplete(later));
+      return later.future();
+    });
+  }
+
+  /**
+   * What differs between HAProxy's servers and the file's for the set, or null: names,
+   * addresses, and in or out of rotation (the file has no drain: a server out is disabled).
+   */
+  static String mismatch(Map<String, LiveServer> live, ServerSet set) {
+    List<String> wrong = new ArrayList<>();
+    for (ServerSet.Server s : set.servers()) {
+      LiveServer now = live.get(s.name());
+      if (now == null) {
+        wrong.add("no server " + s.name());
+      } else if (!now.address().equals(s.target().address()) || now.port() != s.target().port()) {
+        wrong.add("server " + s.name() + " at " + now.address() + ":" + now.port());
+      } else if ((now.state() == ServerState.READY) != (s.state() == ServerState.READY)) {
+        wrong.add("server " + s.name() + " " + now.state().word());
+      }
+    }
+    if (live.size() != set.size()) {
+      wrong.add(live.size() + " servers instead of " + set.size());
+    }
+    return wrong.isEmpty() ? null : String.join(", ", wrong);
+  }
+
+  /** Validates and writes the file for a set that is already live; no reload. */
+  Future<FileWrite> persist(ServerSet set) {
+    String text = renderer.render(service, set);
+    return vertx.executeBlocking(() -> {
+      long start = System.nanoTime();
+      try {
+        if (text.equals(AtomicFile.read(service.lb().file()))) {
+          return new FileWrite(Outcome.UNCHANGED, System.nanoTime() - start, null);
         }
-        Outcome outcome = errors.isEmpty() ? Outcome.APPLIED : Outcome.FAILED;
-        return new ApplyResult(outcome, "runtime-api", System.nanoTime() - start, errors);
-      } catch (IOException e) {
-        errors.add(e.getMessage() + "; falling back to a reload");
-        LOG.warn("service {}: {}; falling back to a reload", service.name(), e.getMessage());
-      }
-    }
-    String error = LbFile.installAndReload(service.lb(), text, onDisk);
-    if (error != null) {
-      errors.add(error);
-      return new ApplyResult(Outcome.FAILED, "reload", System.nanoTime() - start, errors);
-    }
-    runtimeInSync = true;
-    return new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, errors);
-  }
-
-  /** Writes the file that HAProxy already runs (over the socket) so a restart keeps it. */
-  private void persist(String text, List<String> errors) {
-    String error = LbFile.validate(service.lb(), text);
-    if (error == null) {
-      try {
+        String invalid = LbFile.validate(service.lb(), text);
+        if (invalid != null) {
+          return new FileWrite(Outcome.FAILED, System.nanoTime() - start, invalid);
+        }
         AtomicFile.write(service.lb().file(), text);
+        return new FileWrite(Outcome.APPLIED, System.nanoTime() - start, null);
       } catch (IOException e) {
-        error = "cannot write " + service.lb().file() + ": " + e.getMessage();
+        return new FileWrite(Outcome.FAILED, System.nanoTime() - start,
+            "cannot write " + service.lb().file() + ": " + e.getMessage());
       }
-    }
-    if (error != null) {
-      errors.add("HAProxy switched over the runtime API, but the file was not updated: " + error);
-    }
+    }, false);
   }
 
-  /** The file with server states taken out: equal means the Runtime API can make the change. */
-  private static String withoutStates(String text) {
-    return text.replace(" disabled\n", "\n");
+  private static ApplyResult failed(long start, String error) {
+    return new ApplyResult(Outcome.FAILED, "reload", System.nanoTime() - start, List.of(error));
   }
 }

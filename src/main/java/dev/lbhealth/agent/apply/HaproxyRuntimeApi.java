@@ -1,101 +1,137 @@
 package dev.lbhealth.agent.apply;
 
-import dev.lbhealth.agent.decision.ServerSet;
-import dev.lbhealth.agent.discovery.Target;
-import java.io.ByteArrayOutputStream;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
- * HAProxy's Runtime API (the admin-level stats socket): switches servers between {@code ready}
- * and {@code maint} in the running process, with no reload. Blocking (with a deadline); call
- * from a worker.
+ * HAProxy's Runtime API (an admin-level stats socket), spoken asynchronously with a Vert.x
+ * {@link NetClient} over a Unix or TCP socket. One conversation at a time: an exchange queued
+ * behind another starts when that one has ended, so commands never interleave. Each exchange
+ * sends several commands in interactive mode ({@code prompt}), where HAProxy ends every answer
+ * with a prompt, so that each command gets its own answer to be checked. An exchange that does
+ * not end within the timeout fails (a hung HAProxy cannot hold the agent); so does one whose
+ * socket is missing or closes early. Runs on the context of whoever calls it.
  */
-public final class HaproxyRuntimeApi {
+final class HaproxyRuntimeApi {
+  /** An answer ends where HAProxy prints its prompt at the start of a line. */
+  private static final Pattern PROMPT = Pattern.compile("(?m)^> ");
+  /** An answer longer than this is not HAProxy talking to us: fail instead of buffering on. */
+  private static final int MAX_ANSWER = 16 << 20;
+
+  private final Vertx vertx;
   private final String endpoint;
   private final Duration timeout;
+  private final NetClient client;
+  private Future<?> tail = Future.succeededFuture();
 
   /**
    * @param endpoint a Unix socket path, or host:port of a TCP stats socket
-   * @param timeout how long one exchange may take, so a hung HAProxy cannot hold an apply
+   * @param timeout how long one exchange may take, connect included
    */
-  public HaproxyRuntimeApi(String endpoint, Duration timeout) {
+  HaproxyRuntimeApi(Vertx vertx, String endpoint, Duration timeout) {
+    this.vertx = vertx;
     this.endpoint = endpoint;
     this.timeout = timeout;
+    this.client = vertx.createNetClient(new NetClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis())));
   }
 
-  /** Puts every server of the backend in the state the set says; throws with HAProxy's answer. */
-  public void setStates(String backend, ServerSet set) throws IOException {
-    List<String> commands = new ArrayList<>();
-    for (Target t : set.all()) {
-      commands.add("set server " + backend + "/" + t.node() + " state " + (set.isActive(t) ? "ready" : "maint"));
-    }
-    String answer = send(String.join("; ", commands)).strip();
-    if (!answer.isEmpty()) {
-      throw new IOException("HAProxy refused '" + String.join("; ", commands) + "': " + answer.replace('\n', ' '));
-    }
+  String endpoint() {
+    return endpoint;
   }
 
-  private void await(Selector selector, long deadline) throws IOException {
-    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    if (left <= 0 || selector.select(left) == 0) {
-      throw new IOException("no answer within " + timeout.toMillis() + " ms");
-    }
-    selector.selectedKeys().clear();
+  /**
+   * Sends the commands in one exchange, after any exchange already queued; the future holds one
+   * answer per command, stripped, in order. Fails with an {@link IOException} that names the
+   * socket when it cannot be reached, closes early or does not answer in time.
+   */
+  Future<List<String>> run(List<String> commands) {
+    Future<List<String>> mine = tail.transform(ignored -> exchange(commands));
+    tail = mine;
+    return mine;
   }
 
-  /** Sends one line of commands and returns everything HAProxy answers before it closes. */
-  public String send(String commandLine) throws IOException {
-    SocketAddress address;
-    StandardProtocolFamily family;
-    if (endpoint.startsWith("/")) {
-      address = UnixDomainSocketAddress.of(endpoint);
-      family = StandardProtocolFamily.UNIX;
-    } else {
-      int colon = endpoint.lastIndexOf(':');
-      address = new InetSocketAddress(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)));
-      family = StandardProtocolFamily.INET;
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    try (SocketChannel ch = SocketChannel.open(family); Selector selector = Selector.open()) {
-      ch.configureBlocking(false);
-      ch.register(selector, SelectionKey.OP_CONNECT);
-      if (!ch.connect(address)) {
-        await(selector, deadline);
-        ch.finishConnect();
+  Future<Void> close() {
+    return client.close();
+  }
+
+  private Future<List<String>> exchange(List<String> commands) {
+    Promise<List<String>> answer = Promise.promise();
+    Buffer received = Buffer.buffer();
+    long deadline = vertx.setTimer(Math.max(1, timeout.toMillis()),
+        id -> answer.tryFail(failure("no answer within " + timeout.toMillis() + " ms")));
+    client.connect(address()).onComplete(connected -> {
+      if (connected.failed()) {
+        answer.tryFail(failure(connected.cause().getMessage()));
+        return;
       }
-      ByteBuffer out = ByteBuffer.wrap((commandLine + "\n").getBytes(StandardCharsets.US_ASCII));
-      ch.register(selector, SelectionKey.OP_WRITE);
-      while (out.hasRemaining()) {
-        await(selector, deadline);
-        ch.write(out);
-      }
-      ByteArrayOutputStream answer = new ByteArrayOutputStream();
-      ByteBuffer in = ByteBuffer.allocate(4096);
-      ch.register(selector, SelectionKey.OP_READ);
-      while (true) {
-        await(selector, deadline);
-        int n = ch.read(in);
-        if (n < 0) {
-          return answer.toString(StandardCharsets.US_ASCII);
+      var socket = connected.result();
+      answer.future().onComplete(done -> socket.close());
+      socket.handler(data -> {
+        received.appendBuffer(data);
+        if (received.length() > MAX_ANSWER) {
+          answer.tryFail(failure("answer larger than " + MAX_ANSWER + " bytes"));
         }
-        answer.write(in.array(), 0, in.position());
-        in.clear();
-      }
-    } catch (IOException e) {
-      throw new IOException("runtime API " + endpoint + ": " + e.getMessage(), e);
+      });
+      socket.exceptionHandler(e -> answer.tryFail(failure(e.getMessage()
+          + (received.length() == 0 ? "" : " after it said '" + abbreviate(received.toString(StandardCharsets.UTF_8)) + "'"))));
+      socket.closeHandler(closed -> {
+        List<String> answers = split(received.toString(StandardCharsets.UTF_8), commands.size());
+        if (answers == null) {
+          answer.tryFail(failure("closed after " + received.length() + " bytes, before answering all "
+              + commands.size() + " command(s): " + abbreviate(received.toString(StandardCharsets.UTF_8))));
+        } else {
+          answer.tryComplete(answers);
+        }
+      });
+      StringBuilder out = new StringBuilder("prompt\n");
+      commands.forEach(c -> out.append(c).append('\n'));
+      socket.write(out.append("quit\n").toString());
+    });
+    return answer.future().andThen(done -> vertx.cancelTimer(deadline));
+  }
+
+  /**
+   * The answers to {@code count} commands sent after {@code prompt}, or null if the text ends
+   * before the last of them: the text before the first prompt answers {@code prompt} itself,
+   * each later piece answers one command, and the last piece follows {@code quit}.
+   */
+  static List<String> split(String text, int count) {
+    String[] pieces = PROMPT.split(text, -1);
+    if (pieces.length < count + 2) {
+      return null;
     }
+    List<String> answers = new ArrayList<>(count);
+    for (int i = 1; i <= count; i++) {
+      answers.add(pieces[i].strip());
+    }
+    return answers;
+  }
+
+  private SocketAddress address() {
+    if (endpoint.startsWith("/")) {
+      return SocketAddress.domainSocketAddress(endpoint);
+    }
+    int colon = endpoint.lastIndexOf(':');
+    return SocketAddress.inetSocketAddress(Integer.parseInt(endpoint.substring(colon + 1)), endpoint.substring(0, colon));
+  }
+
+  private IOException failure(String why) {
+    return new IOException("runtime API " + endpoint + ": " + why);
+  }
+
+  static String abbreviate(String text) {
+    String flat = text.strip().replaceAll("\\s+", " ");
+    return flat.length() > 200 ? flat.substring(0, 200) + "..." : flat;
   }
 }

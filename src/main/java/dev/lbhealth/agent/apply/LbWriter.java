@@ -1,16 +1,30 @@
 package dev.lbhealth.agent.apply;
 
 import dev.lbhealth.agent.decision.ServerSet;
+import io.vertx.core.Future;
 
 /**
- * Brings one service's server set to the load balancer. Blocking: callers run it on a worker
- * (Vert.x {@code executeBlocking}), one apply at a time per service. It never throws for LB or
- * file problems: they come back in the result, and the LB file on disk is then still the last
- * good one, complete.
+ * Brings one service's server set to the load balancer. Called on the agent's context, one apply
+ * at a time per service; it never blocks that context (file and process work runs on a worker)
+ * and never fails the future for LB or file problems: they come back in the result, and the LB
+ * file on disk is then still the last good one, complete.
  */
 public interface LbWriter {
-  ApplyResult apply(ServerSet set);
+  Future<ApplyResult> apply(ServerSet set);
 
   /** The text this writer would put on disk for the set, without touching anything. */
   String preview(ServerSet set);
+
+  /**
+   * Whether changes reach the LB live, with no reload: such a writer needs no coalescing in
+   * front of it (coalescing protects reloads).
+   */
+  default boolean switchesLive() {
+    return false;
+  }
+
+  /** Stops its timers and connections; an apply in flight still completes. */
+  default Future<Void> close() {
+    return Future.succeededFuture();
+  }
 }

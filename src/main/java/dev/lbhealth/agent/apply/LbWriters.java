@@ -1,15 +1,29 @@
 package dev.lbhealth.agent.apply;
 
 import dev.lbhealth.agent.config.ServiceConfig;
+import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.render.HaproxyRenderer;
+import dev.lbhealth.agent.render.NginxRenderer;
+import io.vertx.core.Vertx;
 
 /** Makes the writer a service's LB kind needs. */
 public final class LbWriters {
   private LbWriters() {}
 
-  public static LbWriter forService(ServiceConfig service) {
+  /** Call on the agent's context: a Runtime API writer keeps its timers there. */
+  public static LbWriter forService(Vertx vertx, ServiceConfig service, ApplyListener listener) {
     return switch (service.lb().kind()) {
-      case HAPROXY -> new HaproxyFileWriter(service);
-      case NGINX -> new NginxWriter(service);
+      case HAPROXY -> service.lb().runtimeApi() == null ? new HaproxyFileWriter(vertx, service)
+          : new HaproxyRuntimeWriter(vertx, service, listener);
+      case NGINX -> new NginxWriter(vertx, service);
+    };
+  }
+
+  /** The text a service's writer would put on disk for the set. */
+  public static String preview(ServiceConfig service, ServerSet set) {
+    return switch (service.lb().kind()) {
+      case HAPROXY -> new HaproxyRenderer().render(service, set);
+      case NGINX -> new NginxRenderer().render(service, set);
     };
   }
 }

@@ -5,23 +5,27 @@ import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.render.NginxRenderer;
 import dev.lbhealth.agent.render.Renderer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.util.List;
 
 /**
  * Keeps a service's nginx upstream file in line with its server set. nginx OSS has no API, so
  * every change is validate ({@code nginx -t} on a scratch copy of the whole config with the new
- * file in it), atomic write and reload; an unchanged file costs nothing.
+ * file in it), atomic write and reload, on a worker; an unchanged file costs nothing.
  */
 public final class NginxWriter implements LbWriter {
+  private final Vertx vertx;
   private final ServiceConfig service;
   private final Renderer renderer;
 
-  public NginxWriter(ServiceConfig service) {
-    this(service, new NginxRenderer());
+  public NginxWriter(Vertx vertx, ServiceConfig service) {
+    this(vertx, service, new NginxRenderer());
   }
 
-  NginxWriter(ServiceConfig service, Renderer renderer) {
+  NginxWriter(Vertx vertx, ServiceConfig service, Renderer renderer) {
+    this.vertx = vertx;
     this.service = service;
     this.renderer = renderer;
   }
@@ -32,7 +36,11 @@ public final class NginxWriter implements LbWriter {
   }
 
   @Override
-  public ApplyResult apply(ServerSet set) {
+  public Future<ApplyResult> apply(ServerSet set) {
+    return vertx.executeBlocking(() -> applyNow(set), false);
+  }
+
+  private ApplyResult applyNow(ServerSet set) {
     long start = System.nanoTime();
     String text = renderer.render(service, set);
     String onDisk;

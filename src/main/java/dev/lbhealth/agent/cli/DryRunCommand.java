@@ -53,9 +53,9 @@ final class DryRunCommand implements Callable<Integer> {
           System.out.printf("#   %-20s %-22s %s (%.1f ms)%n", t.node(), t.hostPort(),
               r.healthy() ? "up" : "down: " + r.detail(), r.latencyNanos() / 1e6);
         }
-        ServerSet set = Decision.desired(targets, health, service.whenEmpty(), null);
+        ServerSet set = Decision.desired(targets, health::get, service.whenEmpty(), null);
         System.out.println("# would write " + service.lb().file() + " (" + set.reason() + "):");
-        System.out.println(LbWriters.forService(service).preview(set));
+        System.out.println(LbWriters.preview(service, set));
         probe.close();
       }
       return 0;

@@ -206,7 +206,7 @@ public final class ConfigLoader {
 
   private static LbConfig lb(Section s, String serviceName) {
     s.rejectUnknown(Set.of("kind", "file", "upstream", "validate", "config-root", "reload", "command-timeout",
-        "runtime-api", "listen"));
+        "runtime-api", "listen", "drain-timeout", "drift-check", "on-drift"));
     Kind kind = s.choice("kind", Kind.class, Kind.HAPROXY);
     String fileText = s.requiredString("file");
     Path file = null;
@@ -246,7 +246,19 @@ public final class ConfigLoader {
     } else if (listen != null && !isListen(listen)) {
       s.error("listen", "'" + listen + "' must be a port or address:port, e.g. 9890 or 0.0.0.0:9890");
     }
-    return new LbConfig(kind, file, upstream, validate, root, reload, timeout, runtimeApi, listen);
+    Duration drainTimeout = s.duration("drain-timeout", LbConfig.DEFAULT_DRAIN_TIMEOUT);
+    Duration driftCheck = s.duration("drift-check", LbConfig.DEFAULT_DRIFT_CHECK);
+    LbConfig.OnDrift onDrift = s.choice("on-drift", LbConfig.OnDrift.class, LbConfig.OnDrift.CORRECT);
+    for (String key : List.of("drain-timeout", "drift-check", "on-drift")) {
+      if (s.has(key) && runtimeApi == null) {
+        s.error(key, "only applies with runtime-api (HAProxy's Runtime API)");
+      }
+    }
+    if (driftCheck.toMillis() < 100) {
+      s.error("drift-check", Durations.format(driftCheck) + " is too short (at least 100ms)");
+    }
+    return new LbConfig(kind, file, upstream, validate, root, reload, timeout, runtimeApi, listen,
+        drainTimeout, driftCheck, onDrift);
   }
 
   private static boolean isListen(String listen) {

@@ -18,6 +18,11 @@ import java.time.Duration;
  * @param runtimeApi HAProxy Runtime API socket (a path, or host:port), or null for reload only
  * @param listen nginx only: where a proxy {@code server} for the upstream listens, rendered into
  *     the same file; null to render the upstream alone
+ * @param drainTimeout Runtime API: how long a server that leaves the set may keep its
+ *     connections before they are shut and the server is deleted
+ * @param driftCheck Runtime API: how often HAProxy's live servers are compared with the set
+ * @param onDrift Runtime API: whether a difference made outside the agent is corrected or only
+ *     reported
  */
 public record LbConfig(
     Kind kind,
@@ -28,7 +33,18 @@ public record LbConfig(
     String reload,
     Duration commandTimeout,
     String runtimeApi,
-    String listen) {
+    String listen,
+    Duration drainTimeout,
+    Duration driftCheck,
+    OnDrift onDrift) {
+
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_DRIFT_CHECK = Duration.ofSeconds(10);
+
+  public enum OnDrift {
+    CORRECT,
+    REPORT
+  }
 
   public enum Kind {
     HAPROXY,

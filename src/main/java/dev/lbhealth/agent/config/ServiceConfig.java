@@ -26,6 +26,11 @@ public record ServiceConfig(
     nodes = List.copyOf(nodes);
   }
 
+  /** The same service with other nodes: a change the agent makes live, keeping probe state. */
+  public ServiceConfig withNodes(List<NodeConfig> other) {
+    return new ServiceConfig(name, port, mode, probe, other, whenEmpty, coalesceMin, coalesceMax, lb);
+  }
+
   public enum Mode {
     TCP,
     HTTP

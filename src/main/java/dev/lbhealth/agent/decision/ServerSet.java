@@ -1,27 +1,95 @@
 package dev.lbhealth.agent.decision;
 
 import dev.lbhealth.agent.discovery.Target;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
 /**
- * The servers the LB should send a service's traffic to, out of all its targets.
- *
- * @param all every known target, in configured order (rendered so that a server's identity is
- *     stable whether or not it is in rotation)
- * @param active the targets in rotation, a subset of {@code all} in the same order
- * @param reason why this set: {@code healthy}, or the empty-set policy that produced it
+ * The servers the LB should have for a service and the state of each; immutable. Every known
+ * target is a server (so that each keeps its name and slot whether or not it is in rotation); a
+ * target that is not in the set is not a server at all (the LB drains, then removes it).
  */
-public record ServerSet(List<Target> all, List<Target> active, String reason) {
-  public ServerSet {
-    all = List.copyOf(all);
-    active = List.copyOf(active);
+public final class ServerSet {
+  /** One target as an LB server. */
+  public record Server(Target target, ServerState state) {
+    public String name() {
+      return target.node();
+    }
+  }
+
+  private final List<Server> servers;
+  private final String reason;
+  private final Map<Target, ServerState> states;
+
+  /**
+   * @param servers the targets and their states, in the order the LB sees them
+   * @param reason why this set: {@code healthy}, or the empty-set policy that produced it
+   */
+  public ServerSet(List<Server> servers, String reason) {
+    this.servers = List.copyOf(servers);
+    this.reason = reason;
+    this.states = new HashMap<>(this.servers.size() * 2);
+    this.servers.forEach(s -> states.put(s.target(), s.state()));
+  }
+
+  /** Every target, those in {@code active} ready and the others in maintenance. */
+  public static ServerSet of(List<Target> all, List<Target> active, String reason) {
+    Set<Target> in = new HashSet<>(active);
+    return new ServerSet(all.stream()
+        .map(t -> new Server(t, in.contains(t) ? ServerState.READY : ServerState.MAINT)).toList(), reason);
+  }
+
+  public List<Server> servers() {
+    return servers;
+  }
+
+  public String reason() {
+    return reason;
+  }
+
+  /** The state of a target in this set, or null if it is not one of its servers. */
+  public ServerState state(Target t) {
+    return states.get(t);
   }
 
   public boolean isActive(Target t) {
-    return active.contains(t);
+    return states.get(t) == ServerState.READY;
+  }
+
+  public int size() {
+    return servers.size();
+  }
+
+  /** Names of the servers in {@code state}, in order. */
+  public List<String> nodes(ServerState state) {
+    return servers.stream().filter(s -> s.state() == state).map(Server::name).toList();
   }
 
   public List<String> activeNodes() {
-    return active.stream().map(Target::node).toList();
+    return nodes(ServerState.READY);
+  }
+
+  /** Same servers in the same states (the reason aside): the LB would see no difference. */
+  public boolean sameServers(ServerSet other) {
+    return other != null && servers.equals(other.servers);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ServerSet s && servers.equals(s.servers) && reason.equals(s.reason);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(servers, reason);
+  }
+
+  @Override
+  public String toString() {
+    return "ServerSet" + servers + " (" + reason + ")";
   }
 }

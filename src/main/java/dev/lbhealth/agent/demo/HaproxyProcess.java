@@ -1,7 +1,12 @@
 package dev.lbhealth.agent.demo;
 
-import dev.lbhealth.agent.apply.HaproxyRuntimeApi;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,7 +85,7 @@ public final class HaproxyProcess implements LbProcess {
   @Override
   public List<String> inRotation() throws IOException {
     List<String> up = new java.util.ArrayList<>();
-    String state = new HaproxyRuntimeApi(runtimeSocket().toString(), java.time.Duration.ofSeconds(5)).send("show servers state " + backend);
+    String state = runtime("show servers state " + backend);
     for (String line : state.split("\n")) {
       String[] f = line.split(" ");
       if (f.length > 6 && !line.startsWith("#")) {
@@ -92,6 +97,43 @@ public final class HaproxyProcess implements LbProcess {
       }
     }
     return up;
+  }
+
+  /**
+   * Sends one line to the Runtime API and returns HAProxy's whole answer (blocking; for the
+   * demo and the tests, not the agent).
+   */
+  public String runtime(String commandLine) throws IOException {
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.connect(UnixDomainSocketAddress.of(runtimeSocket()));
+      ch.write(ByteBuffer.wrap((commandLine + "\n").getBytes(StandardCharsets.US_ASCII)));
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      ByteBuffer in = ByteBuffer.allocate(8192);
+      while (ch.read(in) >= 0) {
+        answer.write(in.array(), 0, in.position());
+        in.clear();
+      }
+      return answer.toString(StandardCharsets.US_ASCII);
+    }
+  }
+
+  /** The process ids of HAProxy's current workers (a reload replaces them). */
+  public List<Long> workerPids() {
+    return process.children().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).sorted().toList();
+  }
+
+  /** The servers of the backend as HAProxy runs them: "name address:port state" per server. */
+  public List<String> servers() throws IOException {
+    List<String> out = new java.util.ArrayList<>();
+    for (String line : runtime("show servers state " + backend).split("\n")) {
+      String[] f = line.split(" ");
+      if (f.length > 18 && !line.startsWith("#")) {
+        int admin = Integer.parseInt(f[6]);
+        String state = (admin & 0x23) != 0 ? "maint" : (admin & 0x18) != 0 ? "drain" : "ready";
+        out.add(f[3] + " " + f[4] + ":" + f[18] + " " + state);
+      }
+    }
+    return out;
   }
 
   @Override

@@ -4,11 +4,15 @@ import dev.lbhealth.agent.config.Names;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.config.ServiceConfig.Mode;
 import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.decision.ServerSet.Server;
+import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.discovery.Target;
 
 /**
  * One nginx {@code upstream} per service, for a file included in {@code stream {}} (mode tcp) or
- * {@code http {}} (mode http). Every node is a server, those out of rotation marked {@code down},
+ * {@code http {}} (mode http). Every node is a server, those out of rotation marked {@code down}
+ * (draining ones too: after a reload the old workers keep their connections, the nearest nginx OSS
+ * has to a drain),
  * so the upstream is never empty (nginx refuses an upstream with no servers) and with all
  * servers down clients are refused at once ("no live upstreams") instead of hanging. With
  * {@code lb.listen}, the proxy {@code server} that uses the upstream is rendered too, with
@@ -30,22 +34,24 @@ public final class NginxRenderer implements Renderer {
         .append(". Changes made here are overwritten.\n");
     out.append("# Include it in nginx's ").append(service.mode() == Mode.TCP ? "stream" : "http").append(" {} block.\n");
     out.append("upstream ").append(upstream).append(" {\n");
-    for (Target t : set.all()) {
+    for (Server s : set.servers()) {
+      Target t = s.target();
       if (!Names.isAddress(t.address())) {
         throw new IllegalArgumentException("address '" + t.address() + "' is not safe to render");
       }
       out.append("    server ").append(Names.hostPort(t.address(), t.port()))
-          .append(set.isActive(t) ? PASSIVE : " down")
+          .append(s.state() == ServerState.READY ? PASSIVE : " down")
           .append("; # ").append(Renderer.safe("node", t.node())).append('\n');
     }
     out.append("}\n");
     if (service.lb().listen() != null) {
-      out.append(service.mode() == Mode.TCP ? stream(service, upstream) : http(service, upstream));
+      int tries = Math.max(2, set.size());
+      out.append(service.mode() == Mode.TCP ? stream(service, upstream, tries) : http(service, upstream, tries));
     }
     return out.toString();
   }
 
-  private static String stream(ServiceConfig service, String upstream) {
+  private static String stream(ServiceConfig service, String upstream, int tries) {
     // A refused or timed-out connect moves on to the next server (nginx's default, said here so
     // it stays so); 1s instead of the default 60s keeps a blackholed node from costing a minute.
     return "server {\n"
@@ -53,18 +59,18 @@ public final class NginxRenderer implements Renderer {
         + "    proxy_pass " + upstream + ";\n"
         + "    proxy_connect_timeout 1s;\n"
         + "    proxy_next_upstream on;\n"
-        + "    proxy_next_upstream_tries " + Math.max(2, service.nodes().size()) + ";\n"
+        + "    proxy_next_upstream_tries " + tries + ";\n"
         + "}\n";
   }
 
-  private static String http(ServiceConfig service, String upstream) {
+  private static String http(ServiceConfig service, String upstream, int tries) {
     return "server {\n"
         + "    listen " + service.lb().listen() + ";\n"
         + "    location / {\n"
         + "        proxy_pass http://" + upstream + ";\n"
         + "        proxy_connect_timeout 1s;\n"
         + "        proxy_next_upstream error timeout;\n"
-        + "        proxy_next_upstream_tries " + Math.max(2, service.nodes().size()) + ";\n"
+        + "        proxy_next_upstream_tries " + tries + ";\n"
         + "    }\n"
         + "}\n";
   }

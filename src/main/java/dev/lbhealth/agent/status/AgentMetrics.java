@@ -1,6 +1,8 @@
 package dev.lbhealth.agent.status;
 
 import dev.lbhealth.agent.apply.ApplyResult;
+import dev.lbhealth.agent.apply.FileWrite;
+import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.Health;
 import io.micrometer.core.instrument.Counter;
@@ -21,6 +23,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 
 /**
  * The agent's own Prometheus series. Labels are bounded by the config: {@code service} and
@@ -115,6 +118,35 @@ public final class AgentMetrics {
         .register(registry).record(result.durationNanos(), TimeUnit.NANOSECONDS);
   }
 
+  /** Registers a service's server counts by state (ready, drain, maint) in the applied set. */
+  public void servers(String service, ToIntFunction<ServerState> count) {
+    for (ServerState state : ServerState.values()) {
+      Gauge.builder("lb_agent_servers", () -> count.applyAsInt(state))
+          .description("Servers of a service's applied set, by state (ready, drain, maint)")
+          .tags("service", service, "state", state.word()).register(registry);
+    }
+  }
+
+  /** A write of the LB file after a live (Runtime API) switch, by outcome. */
+  public void fileWrite(String service, FileWrite write) {
+    Counter.builder("lb_agent_file_writes")
+        .description("LB file brought in line after a live switch, by outcome (applied, unchanged, failed)")
+        .tags("service", service, "outcome", write.outcome().name().toLowerCase(Locale.ROOT))
+        .register(registry).increment();
+    Timer.builder("lb_agent_file_write_duration")
+        .description("Time a file write after a live switch took: validate and atomic write")
+        .tags("service", service)
+        .serviceLevelObjectives(APPLY_BUCKETS)
+        .register(registry).record(write.durationNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** HAProxy found differing from what the agent had applied. */
+  public void drift(String service) {
+    Counter.builder("lb_agent_drift")
+        .description("Times the running LB differed from what the agent had applied (changed outside the agent)")
+        .tags("service", service).register(registry).increment();
+  }
+
   public void configReload(String outcome) {
     Counter.builder("lb_agent_config_reloads")
         .description("Config re-reads on SIGHUP, by outcome (applied, rejected)")
@@ -125,6 +157,15 @@ public final class AgentMetrics {
   public void eventLoopDelay(AtomicInteger micros) {
     Gauge.builder("lb_agent_event_loop_delay_seconds", micros, m -> m.get() / 1e6)
         .description("How late the agent's event loop ran its last once-a-second timer").register(registry);
+  }
+
+  /** Removes every series of a target that left its service. */
+  public void forget(Target t) {
+    for (Meter m : registry.getMeters()) {
+      if (t.service().equals(m.getId().getTag("service")) && t.node().equals(m.getId().getTag("node"))) {
+        registry.remove(m);
+      }
+    }
   }
 
   /** Removes every series of a service that is no longer configured. */

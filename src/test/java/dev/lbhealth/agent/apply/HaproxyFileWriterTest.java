@@ -15,8 +15,12 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** The HAProxy writer against the real {@code haproxy -c}, with a reload command that logs its calls. */
 class HaproxyFileWriterTest {
   @TempDir Path dir;
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void closeVertx() throws Exception {
+    get(vertx.close());
+  }
+
+  private static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
   private Path confD;
   private Path mainCfg;
   private Path reloads;
@@ -67,7 +81,7 @@ class HaproxyFileWriterTest {
 
   private static ServerSet only(ServiceConfig s, int... active) {
     List<Target> all = new StaticBackendSource().targets(s);
-    return new ServerSet(all, java.util.Arrays.stream(active).mapToObj(all::get).toList(), "healthy");
+    return ServerSet.of(all, java.util.Arrays.stream(active).mapToObj(all::get).toList(), "healthy");
   }
 
   private long reloadCount() throws Exception {
@@ -77,18 +91,18 @@ class HaproxyFileWriterTest {
   @Test
   void writesAValidFileReloadsOnceAndSkipsAnUnchangedSet() throws Exception {
     ServiceConfig s = service("echo reload >> " + reloads);
-    HaproxyFileWriter writer = new HaproxyFileWriter(s);
-    ApplyResult first = writer.apply(only(s, 0));
+    HaproxyFileWriter writer = new HaproxyFileWriter(vertx, s);
+    ApplyResult first = get(writer.apply(only(s, 0)));
     assertEquals(Outcome.APPLIED, first.outcome(), first.errors().toString());
     assertEquals("reload", first.method());
     assertTrue(Files.readString(s.lb().file()).contains("server galileo 127.0.0.3:9890 disabled\n"));
     assertEquals(1, reloadCount());
 
-    ApplyResult again = writer.apply(only(s, 0));
+    ApplyResult again = get(writer.apply(only(s, 0)));
     assertEquals(Outcome.UNCHANGED, again.outcome());
     assertEquals(1, reloadCount(), "an unchanged set neither writes nor reloads");
 
-    assertEquals(Outcome.APPLIED, writer.apply(only(s, 1)).outcome());
+    assertEquals(Outcome.APPLIED, get(writer.apply(only(s, 1))).outcome());
     assertEquals(2, reloadCount());
     assertTrue(Files.readString(s.lb().file()).contains("server copernicus 127.0.0.2:9890 disabled\n"));
   }
@@ -96,13 +110,13 @@ class HaproxyFileWriterTest {
   @Test
   void keepsLastGoodFileWhenValidationFails() throws Exception {
     ServiceConfig s = service("echo reload >> " + reloads);
-    HaproxyFileWriter writer = new HaproxyFileWriter(s);
-    assertEquals(Outcome.APPLIED, writer.apply(only(s, 0)).outcome());
+    HaproxyFileWriter writer = new HaproxyFileWriter(vertx, s);
+    assertEquals(Outcome.APPLIED, get(writer.apply(only(s, 0))).outcome());
     String good = Files.readString(s.lb().file());
     // The operator's main config now defines a backend of the same name: any new file is refused.
     Files.writeString(mainCfg, Files.readString(mainCfg) + "backend rsync-ssh\n    server x 127.0.0.9:1\n");
 
-    ApplyResult result = writer.apply(only(s, 1));
+    ApplyResult result = get(writer.apply(only(s, 1)));
     assertEquals(Outcome.FAILED, result.outcome());
     assertTrue(result.errors().get(0).startsWith("validation failed, live file kept: 'haproxy -c"), result.errors().toString());
     assertTrue(result.errors().get(0).contains("rsync-ssh"), "HAProxy's own words are in the error: " + result.errors());
@@ -114,11 +128,11 @@ class HaproxyFileWriterTest {
   @Test
   void restoresThePreviousFileWhenTheReloadFails() throws Exception {
     ServiceConfig good = service("true");
-    assertEquals(Outcome.APPLIED, new HaproxyFileWriter(good).apply(only(good, 0)).outcome());
+    assertEquals(Outcome.APPLIED, get(new HaproxyFileWriter(vertx, good).apply(only(good, 0))).outcome());
     String before = Files.readString(good.lb().file());
 
     ServiceConfig failing = service("echo cannot reload >&2; exit 3");
-    ApplyResult result = new HaproxyFileWriter(failing).apply(only(failing, 1));
+    ApplyResult result = get(new HaproxyFileWriter(vertx, failing).apply(only(failing, 1)));
     assertEquals(Outcome.FAILED, result.outcome());
     assertEquals(List.of("reload failed, previous file restored: 'echo cannot reload >&2; exit 3' exited 3: cannot reload"), result.errors());
     assertEquals(before, Files.readString(good.lb().file()));
@@ -127,7 +141,7 @@ class HaproxyFileWriterTest {
   @Test
   void leavesNoFileWhenTheFirstReloadFails() throws Exception {
     ServiceConfig s = service("false");
-    assertEquals(Outcome.FAILED, new HaproxyFileWriter(s).apply(only(s, 0)).outcome());
+    assertEquals(Outcome.FAILED, get(new HaproxyFileWriter(vertx, s).apply(only(s, 0))).outcome());
     assertNull(AtomicFile.read(s.lb().file()));
   }
 
@@ -138,20 +152,25 @@ class HaproxyFileWriterTest {
       silent.bind(UnixDomainSocketAddress.of(socket)); // accepts into its backlog, never answers
       ServiceConfig s = service("echo reload >> " + reloads,
           "      runtime-api: " + socket + "\n      command-timeout: 500ms\n");
-      HaproxyFileWriter writer = new HaproxyFileWriter(s);
-      assertEquals("reload", writer.apply(only(s, 0)).method(), "the first write always reloads");
-      ApplyResult result = writer.apply(only(s, 1));
+      io.vertx.core.Promise<ApplyResult> applied = io.vertx.core.Promise.promise();
+      LbWriter[] writer = new LbWriter[1];
+      vertx.runOnContext(v -> {
+        writer[0] = LbWriters.forService(vertx, s, ApplyListener.NONE);
+        writer[0].apply(only(s, 1)).onComplete(applied);
+      });
+      ApplyResult result = get(applied.future());
       assertEquals(Outcome.APPLIED, result.outcome(), result.errors().toString());
       assertEquals("reload", result.method());
-      assertEquals(List.of("runtime API " + socket + ": no answer within 500 ms; falling back to a reload"), result.errors());
-      assertEquals(2, reloadCount());
+      assertEquals(List.of("runtime API " + socket + ": no answer within 500 ms; fell back to a reload"), result.errors());
+      assertEquals(1, reloadCount());
+      get(writer[0].close());
     }
   }
 
   @Test
   void emptySetStillPassesHaproxyCheck() throws Exception {
     ServiceConfig s = service("true");
-    ApplyResult result = new HaproxyFileWriter(s).apply(only(s));
+    ApplyResult result = get(new HaproxyFileWriter(vertx, s).apply(only(s)));
     assertEquals(Outcome.APPLIED, result.outcome(), result.errors().toString());
     assertTrue(Files.readString(s.lb().file()).contains("server copernicus 127.0.0.2:9890 disabled\n"));
   }

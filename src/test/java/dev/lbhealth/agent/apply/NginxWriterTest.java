@@ -12,8 +12,12 @@ import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.render.NginxRenderer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NginxWriterTest {
   @TempDir Path root;
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void closeVertx() throws Exception {
+    get(vertx.close());
+  }
+
+  private static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
   private Path reloads;
 
   @BeforeEach
@@ -73,7 +87,7 @@ class NginxWriterTest {
 
   private static ServerSet set(ServiceConfig s, int... active) {
     List<Target> all = new StaticBackendSource().targets(s);
-    return new ServerSet(all, java.util.Arrays.stream(active).mapToObj(all::get).toList(), "test");
+    return ServerSet.of(all, java.util.Arrays.stream(active).mapToObj(all::get).toList(), "test");
   }
 
   private long reloadCount() throws Exception {
@@ -83,14 +97,14 @@ class NginxWriterTest {
   @Test
   void streamAndHttpUpstreamsPassNginxTestAndReloadOnce() throws Exception {
     ServiceConfig stream = service("tcp", "stream.d", "127.0.0.1:30998");
-    NginxWriter writer = new NginxWriter(stream);
-    ApplyResult first = writer.apply(set(stream, 0));
+    NginxWriter writer = new NginxWriter(vertx, stream);
+    ApplyResult first = get(writer.apply(set(stream, 0)));
     assertEquals(Outcome.APPLIED, first.outcome(), first.errors().toString());
-    assertEquals(Outcome.UNCHANGED, writer.apply(set(stream, 0)).outcome());
+    assertEquals(Outcome.UNCHANGED, get(writer.apply(set(stream, 0))).outcome());
     assertEquals(1, reloadCount(), "an unchanged file costs no reload");
 
     ServiceConfig http = service("http", "http.d", "127.0.0.1:30997");
-    ApplyResult httpResult = new NginxWriter(http).apply(set(http, 0, 1));
+    ApplyResult httpResult = get(new NginxWriter(vertx, http).apply(set(http, 0, 1)));
     assertEquals(Outcome.APPLIED, httpResult.outcome(), httpResult.errors().toString());
   }
 
@@ -100,7 +114,7 @@ class NginxWriterTest {
         + "http {\n    access_log /var/log/nginx/access.log;\n    include " + root + "/http.d/*.conf;\n}\n");
     // A validate command that shows what it was given: the copy, as the error names it.
     ServiceConfig s = service("http", "http.d", "8080", "cat {root}/nginx.conf; exit 1");
-    String error = new NginxWriter(s).apply(set(s, 0)).errors().get(0);
+    String error = get(new NginxWriter(vertx, s).apply(set(s, 0))).errors().get(0);
     assertTrue(error.contains("pid " + root + "/.pid;"), error);
     assertTrue(error.contains("error_log " + root + "/.error_log warn;"), error);
     assertTrue(error.contains("access_log " + root + "/.access_log;"), error);
@@ -110,7 +124,7 @@ class NginxWriterTest {
   @Test
   void emptySetStillPassesNginxTest() throws Exception {
     ServiceConfig s = service("tcp", "stream.d", "127.0.0.1:30998");
-    ApplyResult result = new NginxWriter(s).apply(set(s));
+    ApplyResult result = get(new NginxWriter(vertx, s).apply(set(s)));
     assertEquals(Outcome.APPLIED, result.outcome(), result.errors().toString());
     assertTrue(Files.readString(s.lb().file()).contains("server 127.0.0.2:9890 down; # copernicus"));
   }
@@ -118,12 +132,12 @@ class NginxWriterTest {
   @Test
   void rendererFaultIsCaughtByNginxTestAndTheOldFileStays() throws Exception {
     ServiceConfig s = service("tcp", "stream.d", "127.0.0.1:30998");
-    assertEquals(Outcome.APPLIED, new NginxWriter(s).apply(set(s, 0)).outcome());
+    assertEquals(Outcome.APPLIED, get(new NginxWriter(vertx, s).apply(set(s, 0))).outcome());
     String good = Files.readString(s.lb().file());
 
-    NginxWriter faulty = new NginxWriter(s, (service, set) -> new NginxRenderer().render(service, set)
+    NginxWriter faulty = new NginxWriter(vertx, s, (service, set) -> new NginxRenderer().render(service, set)
         .replace("max_fails=1", "max_fails=banana"));
-    ApplyResult result = faulty.apply(set(s, 1));
+    ApplyResult result = get(faulty.apply(set(s, 1)));
     assertEquals(Outcome.FAILED, result.outcome());
     String error = result.errors().get(0);
     assertTrue(error.startsWith("validation failed, live file kept: "), error);

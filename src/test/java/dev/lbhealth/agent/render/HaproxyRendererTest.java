@@ -30,7 +30,7 @@ class HaproxyRendererTest {
   void rendersEveryNodeAndDisablesThoseOutOfRotation() throws Exception {
     ServiceConfig service = seedService();
     List<Target> all = new StaticBackendSource().targets(service);
-    String text = new HaproxyRenderer().render(service, new ServerSet(all, List.of(all.get(1)), "healthy"));
+    String text = new HaproxyRenderer().render(service, ServerSet.of(all, List.of(all.get(1)), "healthy"));
     assertEquals("""
         # Managed by lb-health-agent for service rsync-ssh. Changes made here are overwritten.
         backend k3s_rsync
@@ -48,7 +48,7 @@ class HaproxyRendererTest {
   void refusesANodeNameThatCouldInjectConfig() throws Exception {
     ServiceConfig service = seedService();
     Target evil = new Target("rsync-ssh", "x\n    server evil 127.0.0.9:22", "127.0.0.2", 9890);
-    ServerSet set = new ServerSet(List.of(evil), List.of(evil), "healthy");
+    ServerSet set = ServerSet.of(List.of(evil), List.of(evil), "healthy");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new HaproxyRenderer().render(service, set));
     assertEquals("node 'x\n    server evil 127.0.0.9:22' is not safe to render", e.getMessage());
   }

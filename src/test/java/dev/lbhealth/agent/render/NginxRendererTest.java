@@ -27,7 +27,7 @@ class NginxRendererTest {
 
   private static ServerSet set(ServiceConfig s, int... active) {
     List<Target> all = new StaticBackendSource().targets(s);
-    return new ServerSet(all, java.util.Arrays.stream(active).mapToObj(all::get).toList(), "test");
+    return ServerSet.of(all, java.util.Arrays.stream(active).mapToObj(all::get).toList(), "test");
   }
 
   @Test

@@ -1,0 +1,304 @@
+package dev.lbhealth.agent.apply;
+
+import dev.lbhealth.agent.apply.ApplyResult.Outcome;
+import dev.lbhealth.agent.config.LbConfig.OnDrift;
+import dev.lbhealth.agent.config.ServiceConfig;
+import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.decision.ServerState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A service's HAProxy backend changed live over the Runtime API, with no reload: HAProxy's
+ * servers are read ({@code show servers state}), compared with the set ({@link RuntimePlan}) and
+ * changed by commands whose every answer is checked; the apply counts once HAProxy's state read
+ * back matches. The file is brought in line afterwards, off the hot path and coalesced, and its
+ * outcome reported on its own. A server that leaves the set drains and is deleted once its
+ * connections are gone, or at the drain timeout. On a slow timer HAProxy is compared with what
+ * was applied and a difference made elsewhere corrected (or reported). Falls back to validate,
+ * write and reload, saying why, when the socket is missing or refuses a command, or the backend
+ * itself must change. Runs on the agent's context; socket conversations go one at a time.
+ */
+final class HaproxyRuntimeWriter implements LbWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(HaproxyRuntimeWriter.class);
+  private static final long DRAIN_POLL_MS = 1_000;
+
+  private final Vertx vertx;
+  private final ServiceConfig service;
+  private final String backend;
+  private final HaproxyRuntimeApi api;
+  private final HaproxyFileWriter file;
+  private final ApplyListener listener;
+  /** One apply or drift check at a time: each starts when the one before has ended. */
+  private Future<?> queue = Future.succeededFuture();
+  /** The set asked for last, and the set HAProxy was last seen to run. */
+  private ServerSet wanted;
+  private ServerSet live;
+  /** Whether the loaded backend is known to have the settings rendered now. */
+  private boolean settingsLoaded;
+  /** Servers HAProxy has that the set does not, with when their drain began (System.nanoTime). */
+  private final Map<String, Long> leaving = new HashMap<>();
+  /** Leaving servers whose connections were shut at the drain timeout, to be deleted once gone. */
+  private final Set<String> shut = new HashSet<>();
+  private Future<FileWrite> persisting;
+  private ServerSet persistNext;
+  private ServerSet persisted;
+  private String lastCheckFailure;
+  private final long driftTimer;
+  private long drainTimer = -1;
+  private boolean closed;
+
+  HaproxyRuntimeWriter(Vertx vertx, ServiceConfig service, ApplyListener listener) {
+    this.vertx = vertx;
+    this.service = service;
+    this.backend = service.lb().upstream();
+    this.listener = listener;
+    this.api = new HaproxyRuntimeApi(vertx, service.lb().runtimeApi(), service.lb().commandTimeout());
+    this.file = new HaproxyFileWriter(vertx, service);
+    this.driftTimer = vertx.setPeriodic(service.lb().driftCheck().toMillis(), id -> check());
+  }
+
+  @Override
+  public String preview(ServerSet set) {
+    return file.preview(set);
+  }
+
+  @Override
+  public boolean switchesLive() {
+    return true;
+  }
+
+  @Override
+  public Future<ApplyResult> apply(ServerSet set) {
+    wanted = set;
+    return enqueue(() -> sync(set, System.nanoTime()));
+  }
+
+  @Override
+  public Future<Void> close() {
+    closed = true;
+    vertx.cancelTimer(driftTimer);
+    vertx.cancelTimer(drainTimer);
+    Future<?> done = persisting == null ? queue : Future.join(queue, persisting);
+    return done.transform(ignored -> api.close());
+  }
+
+  private <T> Future<T> enqueue(Supplier<Future<T>> step) {
+    Future<T> mine = queue.transform(ignored -> step.get());
+    queue = mine;
+    return mine;
+  }
+
+  /** Reads HAProxy, sends what differs, reads it back; falls back to a reload if it must. */
+  private Future<ApplyResult> sync(ServerSet set, long start) {
+    Future<Boolean> settings = settingsLoaded ? Future.succeededFuture(true) : vertx.executeBlocking(file::settingsOnDisk, false);
+    return settings.compose(same -> read().compose(state -> {
+      if (state.servers == null) {
+        return fallback(set, start, "HAProxy has no backend " + backend + " yet", true);
+      }
+      if (!same) {
+        return fallback(set, start, "the backend's settings differ from the file HAProxy loaded", true);
+      }
+      settingsLoaded = true;
+      RuntimePlan plan = plan(state, set);
+      if (plan.commands().isEmpty()) {
+        live = set;
+        persistLater(set);
+        return Future.succeededFuture(new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of()));
+      }
+      return send(plan, set).compose(refusal -> {
+        if (refusal != null) {
+          return fallback(set, start, refusal, false);
+        }
+        live = set;
+        persistLater(set);
+        return Future.succeededFuture(new ApplyResult(Outcome.APPLIED, "runtime-api", System.nanoTime() - start, List.of()));
+      });
+    })).recover(e -> fallback(set, start, e.getMessage(), false));
+  }
+
+  /** What HAProxy runs now: servers (null: no such backend) and their current sessions. */
+  private record State(Map<String, LiveServer> servers, Map<String, Integer> sessions) {}
+
+  private Future<State> read() {
+    return api.run(List.of("show servers state " + backend, "show stat " + backend + " 4 -1"))
+        .map(a -> new State(LiveServer.parseState(a.get(0)), LiveServer.parseSessions(a.get(1))));
+  }
+
+  /** The plan for HAProxy's state; tracks which servers are leaving and which may go now. */
+  private RuntimePlan plan(State state, ServerSet set) {
+    long now = System.nanoTime();
+    List<String> gone = RuntimePlan.leaving(state.servers, set);
+    leaving.keySet().retainAll(gone);
+    shut.retainAll(gone);
+    Set<String> deletable = new HashSet<>();
+    Set<String> expired = new HashSet<>();
+    for (String name : gone) {
+      long since = leaving.computeIfAbsent(name, n -> now);
+      if (state.sessions.getOrDefault(name, 0) == 0) {
+        deletable.add(name);
+      } else if (now - since >= service.lb().drainTimeout().toNanos() && !shut.contains(name)) {
+        expired.add(name);
+      }
+    }
+    RuntimePlan plan = RuntimePlan.of(backend, state.servers, set, deletable, expired);
+    scheduleDrainPoll(gone.size() > deletable.size());
+    return plan;
+  }
+
+  /** The set with every server HAProxy already has left as HAProxy has it (report-only drift). */
+  private static ServerSet asLive(State state, ServerSet set) {
+    List<ServerSet.Server> servers = new ArrayList<>();
+    for (ServerSet.Server s : set.servers()) {
+      LiveServer now = state.servers.get(s.name());
+      servers.add(now == null ? s : new ServerSet.Server(
+          new dev.lbhealth.agent.discovery.Target(s.target().service(), s.name(), now.address(), now.port()), now.state()));
+    }
+    return new ServerSet(servers, set.reason());
+  }
+
+  /**
+   * Sends the plan with a read-back at the end; the future holds null when every answer was
+   * right and HAProxy then showed the set, else why not.
+   */
+  private Future<String> send(RuntimePlan plan, ServerSet set) {
+    List<String> commands = new ArrayList<>(plan.commands());
+    commands.add("show servers state " + backend);
+    return api.run(commands).map(answers -> {
+      String refusal = plan.refusal(answers);
+      Map<String, LiveServer> after = LiveServer.parseState(answers.get(answers.size() - 1));
+      if (refusal == null) {
+        refusal = after == null ? "HAProxy lost backend " + backend : stateMismatch(after, set);
+      }
+      for (int i = 0; i < plan.commands().size(); i++) {
+        String c = plan.commands().get(i);
+        if (c.startsWith("shutdown sessions server ")) {
+          shut.add(c.substring(c.indexOf('/') + 1));
+        }
+        if (c.startsWith("del server ") && answers.get(i).startsWith(RuntimePlan.DELETED)) {
+          String name = c.substring(c.indexOf('/') + 1);
+          boolean atTimeout = shut.remove(name);
+          leaving.remove(name);
+          LOG.info("service {}: server {} removed from HAProxy {}", service.name(), name,
+              atTimeout ? "at the drain timeout, its connections shut" : "after draining");
+          listener.removed(name, atTimeout);
+        }
+      }
+      return refusal;
+    });
+  }
+
+  /** Null if HAProxy's servers are the set's, at its addresses and in its states (leaving ones aside). */
+  private String stateMismatch(Map<String, LiveServer> after, ServerSet set) {
+    for (ServerSet.Server s : set.servers()) {
+      LiveServer now = after.get(s.name());
+      if (now == null || now.state() != s.state() || !now.address().equals(s.target().address()) || now.port() != s.target().port()) {
+        return "HAProxy shows " + (now == null ? "no server " + s.name() : now) + " after the commands, wanted " + s;
+      }
+    }
+    return null;
+  }
+
+  private Future<ApplyResult> fallback(ServerSet set, long start, String why, boolean verify) {
+    LOG.warn("service {}: {}; falling back to validate, write and reload", service.name(), why);
+    settingsLoaded = false;
+    Future<?> quiet = persisting == null ? Future.succeededFuture() : persisting.otherwiseEmpty();
+    return quiet.compose(ignored -> file.apply(set, true, verify ? api : null)).compose(result -> {
+      List<String> errors = new ArrayList<>();
+      errors.add(why + "; fell back to a reload");
+      errors.addAll(result.errors());
+      ApplyResult reported = new ApplyResult(result.outcome() == Outcome.FAILED ? Outcome.FAILED : Outcome.APPLIED,
+          "reload", System.nanoTime() - start, errors);
+      if (reported.failed() || !verify) {
+        return Future.succeededFuture(reported);
+      }
+      settingsLoaded = true;
+      persisted = set;
+      live = set;
+      // The file has no drain state: bring draining servers to it live (best effort).
+      boolean draining = set.servers().stream().anyMatch(s -> s.state() == ServerState.DRAIN);
+      return !draining ? Future.succeededFuture(reported)
+          : read().compose(state -> send(plan(state, set), set)).transform(ignored -> Future.succeededFuture(reported));
+    });
+  }
+
+  /** Brings the file in line with a live set: on a worker, one write at a time, the newest set. */
+  private void persistLater(ServerSet set) {
+    if (set.sameServers(persisted)) {
+      return;
+    }
+    if (persisting != null) {
+      persistNext = set;
+      return;
+    }
+    persisting = file.persist(set).onComplete(ar -> {
+      persisting = null;
+      FileWrite write = ar.succeeded() ? ar.result() : new FileWrite(Outcome.FAILED, 0, String.valueOf(ar.cause()));
+      if (!write.outcome().equals(Outcome.FAILED)) {
+        persisted = set;
+      } else {
+        LOG.warn("service {}: HAProxy runs the new servers, but {} was not updated: {}", service.name(),
+            service.lb().file(), write.error());
+      }
+      listener.persisted(write);
+      ServerSet next = persistNext;
+      persistNext = null;
+      if (next != null && !closed) {
+        persistLater(next);
+      }
+    });
+  }
+
+  /** The slow timer, and the drain poll: compare HAProxy with what was applied. */
+  private void check() {
+    if (closed || live == null || wanted != live) {
+      return; // nothing applied yet, or an apply is on its way and will compare anyway
+    }
+    ServerSet set = live;
+    enqueue(() -> read().compose(state -> {
+      if (state.servers == null) {
+        return Future.failedFuture("HAProxy has no backend " + backend);
+      }
+      boolean correct = service.lb().onDrift() == OnDrift.CORRECT;
+      List<String> differences = RuntimePlan.of(backend, state.servers, set, Set.of(), Set.of()).differences();
+      if (!differences.isEmpty()) {
+        LOG.warn("service {}: HAProxy differs from what the agent applied ({}); {}", service.name(),
+            String.join("; ", differences), correct ? "correcting it" : "reporting only (on-drift: report)");
+        listener.drift(differences, correct);
+      }
+      // Reporting only: plan against HAProxy's own view of the set's servers, so that only the
+      // leaving servers' drain and deletion remain.
+      ServerSet target = correct ? set : asLive(state, set);
+      RuntimePlan plan = plan(state, target);
+      return plan.commands().isEmpty() ? Future.succeededFuture()
+          : send(plan, target).compose(refusal -> refusal == null ? Future.succeededFuture() : Future.failedFuture(refusal));
+    })).onComplete(ar -> {
+      String failure = ar.failed() ? ar.cause().getMessage() : null;
+      if (failure != null && !failure.equals(lastCheckFailure)) {
+        LOG.warn("service {}: drift check failed: {}", service.name(), failure);
+      }
+      lastCheckFailure = failure;
+      if (failure != null && !leaving.isEmpty()) {
+        scheduleDrainPoll(true); // a leaving server still waits for its deletion
+      }
+    });
+  }
+
+  private void scheduleDrainPoll(boolean needed) {
+    if (needed && drainTimer < 0 && !closed) {
+      drainTimer = vertx.setTimer(Math.min(DRAIN_POLL_MS, Math.max(1, service.lb().drainTimeout().toMillis())), id -> {
+        drainTimer = -1;
+        check();
+      });
+    }
+  }
+}

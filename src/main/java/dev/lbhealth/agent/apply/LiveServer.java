@@ -1,0 +1,67 @@
+package dev.lbhealth.agent.apply;
+
+import dev.lbhealth.agent.decision.ServerState;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One server as HAProxy runs it, read from {@code show servers state BACKEND}.
+ *
+ * @param state maintenance if any maintenance flag is set, else drain if any drain flag, else ready
+ */
+record LiveServer(String name, String address, int port, ServerState state) {
+  /** srv_admin_state flags (HAProxy's {@code SRV_ADMF_*}): forced, inherited and resolver maint. */
+  private static final int MAINT_FLAGS = 0x01 | 0x02 | 0x20;
+  /** Forced and inherited drain. */
+  private static final int DRAIN_FLAGS = 0x08 | 0x10;
+
+  /**
+   * The servers of the backend by name, in HAProxy's order, from the answer to
+   * {@code show servers state BACKEND}; null if HAProxy has no such backend.
+   */
+  static Map<String, LiveServer> parseState(String answer) {
+    if (answer.startsWith("Can't find backend")) {
+      return null;
+    }
+    Map<String, LiveServer> servers = new LinkedHashMap<>();
+    boolean header = false;
+    for (String line : answer.split("\n")) {
+      if (line.startsWith("# be_id")) {
+        header = true;
+        continue;
+      }
+      String[] f = line.split(" ");
+      if (!header || f.length < 19) {
+        continue;
+      }
+      // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state ... srv_port (19th)
+      int admin = Integer.parseInt(f[6]);
+      ServerState state = (admin & MAINT_FLAGS) != 0 ? ServerState.MAINT
+          : (admin & DRAIN_FLAGS) != 0 ? ServerState.DRAIN : ServerState.READY;
+      servers.put(f[3], new LiveServer(f[3], f[4], Integer.parseInt(f[18]), state));
+    }
+    if (!header) {
+      throw new IllegalArgumentException("not an answer to 'show servers state': " + HaproxyRuntimeApi.abbreviate(answer));
+    }
+    return servers;
+  }
+
+  /** Current sessions per server, from the CSV answer to {@code show stat BACKEND 4 -1}. */
+  static Map<String, Integer> parseSessions(String answer) {
+    Map<String, Integer> sessions = new HashMap<>();
+    String[] lines = answer.split("\n");
+    if (lines.length == 0 || !lines[0].startsWith("# pxname,svname,")) {
+      return sessions;
+    }
+    String[] columns = lines[0].substring(2).split(",");
+    int scur = java.util.Arrays.asList(columns).indexOf("scur");
+    for (int i = 1; i < lines.length && scur > 0; i++) {
+      String[] f = lines[i].split(",", -1);
+      if (f.length > scur && !f[1].equals("BACKEND") && !f[scur].isEmpty()) {
+        sessions.put(f[1], Integer.parseInt(f[scur]));
+      }
+    }
+    return sessions;
+  }
+}

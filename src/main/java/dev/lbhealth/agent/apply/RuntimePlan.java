@@ -1,0 +1,122 @@
+package dev.lbhealth.agent.apply;
+
+import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.decision.ServerSet.Server;
+import dev.lbhealth.agent.decision.ServerState;
+import dev.lbhealth.agent.discovery.Target;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Runtime API commands that turn HAProxy's live servers into the desired set, and what each
+ * of their answers must be. Pure: HAProxy's state and the leaving servers' fate come in, commands
+ * come out.
+ *
+ * <p>Servers of the set: a missing one is added ({@code add server} leaves it in maintenance) and
+ * then set to its state; a moved one gets its new address; a differing state is set. Servers
+ * HAProxy has but the set does not are leaving: they drain first; one in {@code deletable} (no
+ * connections left) is put in maintenance and deleted; one in {@code expired} (drained for the
+ * drain timeout) has its connections shut and goes into maintenance, to be deleted once HAProxy
+ * has closed them (it does so asynchronously, and refuses to delete a server that has any). Servers that gain traffic come first, so
+ * capacity never dips between two commands of one exchange.
+ *
+ * @param commands what to send, in order
+ * @param expected for each command, the start of the answer that means it worked ("" for none)
+ * @param differences the servers of the set that differ from HAProxy, in words (for drift reports)
+ */
+record RuntimePlan(List<String> commands, List<String> expected, List<String> differences) {
+  static final String ADDED = "New server registered.";
+  static final String DELETED = "Server deleted.";
+
+  static RuntimePlan of(String backend, Map<String, LiveServer> live, ServerSet desired, Set<String> deletable,
+      Set<String> expired) {
+    List<String> gaining = new ArrayList<>();
+    List<String> gainingExpected = new ArrayList<>();
+    List<String> losing = new ArrayList<>();
+    List<String> losingExpected = new ArrayList<>();
+    List<String> differences = new ArrayList<>();
+    for (Server s : desired.servers()) {
+      Target t = s.target();
+      String id = backend + "/" + s.name();
+      LiveServer now = live.get(s.name());
+      List<String> commands = s.state() == ServerState.READY ? gaining : losing;
+      List<String> expected = s.state() == ServerState.READY ? gainingExpected : losingExpected;
+      if (now == null) {
+        differences.add(s.name() + ": missing, wanted " + s.state().word() + " at " + t.hostPort());
+        commands.add("add server " + id + " " + t.hostPort());
+        expected.add(ADDED);
+        if (s.state() != ServerState.MAINT) {
+          commands.add("set server " + id + " state " + s.state().word());
+          expected.add("");
+        }
+        continue;
+      }
+      if (!now.address().equals(t.address()) || now.port() != t.port()) {
+        differences.add(s.name() + ": at " + dev.lbhealth.agent.config.Names.hostPort(now.address(), now.port())
+            + ", wanted at " + t.hostPort());
+        commands.add("set server " + id + " addr " + t.address() + " port " + t.port());
+        // "IP changed from ...", "port changed from ...", or "no need to change the addr..."
+        expected.add("");
+      }
+      if (now.state() != s.state()) {
+        differences.add(s.name() + ": " + now.state().word() + ", wanted " + s.state().word());
+        commands.add("set server " + id + " state " + s.state().word());
+        expected.add("");
+      }
+    }
+    for (String name : leaving(live, desired)) {
+      LiveServer now = live.get(name);
+      String id = backend + "/" + name;
+      if (!deletable.contains(name) && !expired.contains(name)) {
+        if (now.state() == ServerState.READY) {
+          losing.add("set server " + id + " state drain");
+          losingExpected.add("");
+        }
+        continue;
+      }
+      if (expired.contains(name)) {
+        losing.add("shutdown sessions server " + id);
+        losingExpected.add("");
+      }
+      if (now.state() != ServerState.MAINT) {
+        losing.add("set server " + id + " state maint");
+        losingExpected.add("");
+      }
+      if (deletable.contains(name)) {
+        losing.add("del server " + id);
+        losingExpected.add(DELETED);
+      }
+    }
+    gaining.addAll(losing);
+    gainingExpected.addAll(losingExpected);
+    return new RuntimePlan(gaining, gainingExpected, differences);
+  }
+
+  /** The live servers that are not in the set: leaving (draining, then deleted). */
+  static List<String> leaving(Map<String, LiveServer> live, ServerSet desired) {
+    Set<String> wanted = new java.util.HashSet<>();
+    desired.servers().forEach(s -> wanted.add(s.name()));
+    return live.keySet().stream().filter(name -> !wanted.contains(name)).toList();
+  }
+
+  /**
+   * Null if every answer is what its command should get, else which command got what. A
+   * {@code set server ... addr} answers with what changed, so only its error words are checked.
+   */
+  String refusal(List<String> answers) {
+    for (int i = 0; i < commands.size(); i++) {
+      String command = commands.get(i);
+      String answer = answers.get(i);
+      boolean ok = command.contains(" addr ")
+          ? !answer.isEmpty() && (answer.startsWith("IP changed") || answer.startsWith("port changed")
+              || answer.startsWith("no need to change"))
+          : expected.get(i).isEmpty() ? answer.isEmpty() : answer.startsWith(expected.get(i));
+      if (!ok) {
+        return "HAProxy answered '" + command + "' with '" + HaproxyRuntimeApi.abbreviate(answer) + "'";
+      }
+    }
+    return null;
+  }
+}

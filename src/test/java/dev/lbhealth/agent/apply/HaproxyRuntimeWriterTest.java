@@ -1,0 +1,324 @@
+package dev.lbhealth.agent.apply;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lbhealth.agent.apply.ApplyResult.Outcome;
+import dev.lbhealth.agent.config.ConfigLoader;
+import dev.lbhealth.agent.config.ServiceConfig;
+import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.decision.ServerSet.Server;
+import dev.lbhealth.agent.decision.ServerState;
+import dev.lbhealth.agent.demo.HaproxyProcess;
+import dev.lbhealth.agent.demo.LbClient;
+import dev.lbhealth.agent.demo.PretendPod;
+import dev.lbhealth.agent.demo.SeedScenario;
+import dev.lbhealth.agent.discovery.Target;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Runtime API writer against a real HAProxy 2.6 in master-worker mode with a stats socket,
+ * pods on 127.0.0.2-5: what HAProxy shows, which worker serves, what a client sees.
+ */
+class HaproxyRuntimeWriterTest {
+  private static final Map<String, String> NODES = new LinkedHashMap<>(Map.of(
+      "copernicus", "127.0.0.2", "galileo", "127.0.0.3", "newton", "127.0.0.4", "kepler", "127.0.0.5"));
+
+  @TempDir Path dir;
+  private Vertx vertx;
+  private Context context;
+  private HaproxyProcess haproxy;
+  private int hostPort;
+  private final List<PretendPod> pods = new ArrayList<>();
+  private LbWriter writer;
+  private final List<String> reports = new CopyOnWriteArrayList<>();
+  private final ApplyListener listener = new ApplyListener() {
+    @Override
+    public void persisted(FileWrite write) {
+      reports.add("file " + write.outcome());
+    }
+
+    @Override
+    public void drift(List<String> differences, boolean corrected) {
+      reports.add("drift " + differences + (corrected ? " corrected" : " reported"));
+    }
+
+    @Override
+    public void removed(String server, boolean atDrainTimeout) {
+      reports.add("removed " + server + (atDrainTimeout ? " at the drain timeout" : " after draining"));
+    }
+  };
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    context = vertx.getOrCreateContext();
+    hostPort = SeedScenario.freePort();
+    for (Map.Entry<String, String> node : NODES.entrySet()) {
+      PretendPod pod = new PretendPod(vertx, node.getKey(), node.getValue(), hostPort);
+      get(pod.start());
+      pods.add(pod);
+    }
+    haproxy = new HaproxyProcess(dir, SeedScenario.freePort(), "rsync-ssh");
+    Map<String, String> three = new LinkedHashMap<>(NODES);
+    three.remove("kepler");
+    haproxy.writeUnmanaged(three, hostPort);
+    haproxy.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (writer != null) {
+      on(() -> writer.close());
+    }
+    haproxy.close();
+    get(vertx.close());
+  }
+
+  private static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private <T> T on(Supplier<Future<T>> work) throws Exception {
+    Promise<T> done = Promise.promise();
+    context.runOnContext(v -> work.get().onComplete(done));
+    return get(done.future());
+  }
+
+  private void startWriter(String extra) throws Exception {
+    startWriter(haproxy.runtimeSocket(), extra);
+  }
+
+  /** A writer that talks to {@code socket} (HAProxy's own, or another) as its Runtime API. */
+  private void startWriter(Path socket, String extra) throws Exception {
+    ServiceConfig s = ConfigLoader.parse("""
+        services:
+          - name: rsync-ssh
+            port: %d
+            probe: { type: tcp }
+            nodes:
+              - { name: copernicus, address: 127.0.0.2 }
+        %s%s""".formatted(hostPort, haproxy.agentLbYaml().replace(haproxy.runtimeSocket().toString(), socket.toString()), extra),
+        "test").services().get(0);
+    writer = on(() -> Future.succeededFuture(LbWriters.forService(vertx, s, listener)));
+  }
+
+  /** A set from "node=state" words, in that order. */
+  private ServerSet set(String... servers) {
+    List<Server> out = new ArrayList<>();
+    for (String s : servers) {
+      String[] kv = s.split("=");
+      out.add(new Server(new Target("rsync-ssh", kv[0], NODES.get(kv[0]), hostPort), ServerState.valueOf(kv[1].toUpperCase())));
+    }
+    return new ServerSet(out, "test");
+  }
+
+  private ApplyResult apply(ServerSet set) throws Exception {
+    return on(() -> writer.apply(set));
+  }
+
+  private List<String> expected(String... servers) {
+    List<String> out = new ArrayList<>();
+    for (String s : servers) {
+      String[] kv = s.split("=");
+      out.add(kv[0] + " " + NODES.get(kv[0]) + ":" + hostPort + " " + kv[1]);
+    }
+    return out;
+  }
+
+  /** The first apply meets the operator's own backend: a reload, after which one worker serves. */
+  private void takeOver(String... servers) throws Exception {
+    ApplyResult first = apply(set(servers));
+    assertEquals(Outcome.APPLIED, first.outcome(), first.errors().toString());
+    assertEquals("reload", first.method());
+    assertEquals(expected(servers), haproxy.servers(), "the reload counts once HAProxy shows the servers");
+    await().atMost(Duration.ofSeconds(10)).until(() -> haproxy.workerPids().size() == 1);
+  }
+
+  @Test
+  void aPodMoveANodeAddedAndANodeRemovedNeedNoReloadAndARestartKeepsThem() throws Exception {
+    startWriter("");
+    takeOver("copernicus=ready", "galileo=maint", "newton=maint");
+    List<Long> worker = haproxy.workerPids();
+    int reloads = haproxy.reloads();
+
+    ApplyResult move = apply(set("copernicus=maint", "galileo=ready", "newton=maint"));
+    assertEquals("runtime-api", move.method(), move.errors().toString());
+    assertEquals(expected("copernicus=maint", "galileo=ready", "newton=maint"), haproxy.servers());
+    assertEquals("galileo", new LbClient("127.0.0.1", haproxy.frontendPort(), 2000).connect().node());
+
+    ApplyResult add = apply(set("copernicus=maint", "galileo=ready", "newton=maint", "kepler=ready"));
+    assertEquals("runtime-api", add.method(), add.errors().toString());
+    assertEquals(expected("copernicus=maint", "galileo=ready", "newton=maint", "kepler=ready"), haproxy.servers());
+
+    ApplyResult remove = apply(set("copernicus=maint", "galileo=ready", "kepler=ready"));
+    assertEquals("runtime-api", remove.method(), remove.errors().toString());
+    assertEquals(expected("copernicus=maint", "galileo=ready", "kepler=ready"), haproxy.servers(),
+        "newton had no connection: deleted at once");
+    assertTrue(reports.contains("removed newton after draining"), reports.toString());
+
+    assertEquals(worker, haproxy.workerPids(), "the same worker serves: no reload");
+    assertEquals(reloads, haproxy.reloads());
+
+    // The file follows, off the hot path; a restart from it brings back the same servers.
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(haproxy.lbFile()).contains("server kepler ")
+        && !Files.readString(haproxy.lbFile()).contains("server newton "));
+    assertTrue(reports.contains("file APPLIED"), reports.toString());
+    List<String> before = haproxy.servers();
+    haproxy.close();
+    haproxy.start();
+    assertEquals(before, haproxy.servers());
+  }
+
+  /** A client of the LB that keeps its connection: reads the banner, then asks which node serves. */
+  private static final class LongConnection implements AutoCloseable {
+    private final Socket socket = new Socket();
+    private final BufferedReader in;
+
+    LongConnection(int port) throws Exception {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      socket.setSoTimeout(5000);
+      in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+      assertTrue(in.readLine().startsWith("SSH-2.0-"));
+    }
+
+    /** Which node answers on this connection, or null if it was closed. */
+    String node() throws Exception {
+      socket.getOutputStream().write("hello\r\n".getBytes(StandardCharsets.US_ASCII));
+      try {
+        return in.readLine();
+      } catch (java.net.SocketException reset) {
+        return null;
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      socket.close();
+    }
+  }
+
+  @Test
+  void aLeavingNodeKeepsItsLongConnectionWhileItDrainsAndGoesWhenItCloses() throws Exception {
+    startWriter("      drain-timeout: 1m\n");
+    takeOver("copernicus=ready", "galileo=maint", "newton=maint");
+    try (LongConnection ssh = new LongConnection(haproxy.frontendPort())) {
+      assertEquals("copernicus", ssh.node());
+
+      ApplyResult leave = apply(set("galileo=ready", "newton=maint"));
+      assertEquals("runtime-api", leave.method(), leave.errors().toString());
+      assertTrue(haproxy.servers().contains(expected("copernicus=drain").get(0)), haproxy.servers().toString());
+      LbClient client = new LbClient("127.0.0.1", haproxy.frontendPort(), 2000);
+      for (int i = 0; i < 10; i++) {
+        assertEquals("galileo", client.connect().node(), "no new connection goes to the draining node");
+      }
+      assertEquals("copernicus", ssh.node(), "the long connection stays on its node while it drains");
+      assertTrue(haproxy.servers().stream().anyMatch(s -> s.startsWith("copernicus ")), "kept while it has a connection");
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> reports.contains("removed copernicus after draining"));
+    assertEquals(expected("galileo=ready", "newton=maint"), haproxy.servers());
+  }
+
+  @Test
+  void atTheDrainTimeoutTheConnectionIsShutAndTheServerGoes() throws Exception {
+    startWriter("      drain-timeout: 500ms\n");
+    takeOver("copernicus=ready", "galileo=ready");
+    try (LongConnection ssh = new LongConnection(haproxy.frontendPort()); LongConnection other = new LongConnection(haproxy.frontendPort())) {
+      LongConnection onCopernicus = "copernicus".equals(ssh.node()) ? ssh : other;
+      if (onCopernicus == other) {
+        assertEquals("copernicus", other.node());
+      }
+      apply(set("galileo=ready"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> reports.contains("removed copernicus at the drain timeout"));
+      assertEquals(expected("galileo=ready"), haproxy.servers());
+      assertEquals(null, onCopernicus.node(), "the connection was shut at the drain timeout");
+    }
+  }
+
+  @Test
+  void aServerPutInMaintByHandIsBroughtBackAndTheDriftIsReported() throws Exception {
+    startWriter("      drift-check: 200ms\n");
+    takeOver("copernicus=ready", "galileo=ready");
+    haproxy.runtime("set server rsync-ssh/galileo state maint");
+    await().atMost(Duration.ofSeconds(5)).until(() -> haproxy.servers().equals(expected("copernicus=ready", "galileo=ready")));
+    assertTrue(reports.contains("drift [galileo: maint, wanted ready] corrected"), reports.toString());
+  }
+
+  @Test
+  void reportOnlyLeavesTheHandMadeChangeAndSaysSo() throws Exception {
+    startWriter("      drift-check: 200ms\n      on-drift: report\n");
+    takeOver("copernicus=ready", "galileo=ready");
+    haproxy.runtime("set server rsync-ssh/galileo state maint");
+    await().atMost(Duration.ofSeconds(5)).until(() -> reports.contains("drift [galileo: maint, wanted ready] reported"));
+    assertEquals(expected("copernicus=ready", "galileo=maint"), haproxy.servers());
+  }
+
+  @Test
+  void aMissingSocketFallsBackToAReloadAndSaysWhy() throws Exception {
+    Path missing = dir.resolve("no-such.sock");
+    startWriter(missing, "");
+    int reloads = haproxy.reloads();
+    ApplyResult result = apply(set("copernicus=maint", "galileo=ready", "newton=maint"));
+    assertEquals(Outcome.APPLIED, result.outcome(), result.errors().toString());
+    assertEquals("reload", result.method());
+    assertTrue(result.errors().get(0).startsWith("runtime API " + missing + ": "), result.errors().toString());
+    assertTrue(result.errors().get(0).endsWith("; fell back to a reload"), result.errors().toString());
+    await().atMost(Duration.ofSeconds(5)).until(() -> haproxy.reloads() == reloads + 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> haproxy.servers().equals(expected("copernicus=maint", "galileo=ready", "newton=maint")));
+  }
+
+  @Test
+  void aSocketAnsweringGarbageFallsBackToAReload() throws Exception {
+    Path socket = dir.resolve("garbage.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      Thread talker = new Thread(() -> {
+        try {
+          while (true) {
+            try (SocketChannel c = server.accept()) {
+              c.read(ByteBuffer.allocate(4096));
+              c.write(ByteBuffer.wrap("garbage, not HAProxy\n".getBytes(StandardCharsets.US_ASCII)));
+            }
+          }
+        } catch (Exception closed) {
+          // the test is over
+        }
+      });
+      talker.start();
+      startWriter(socket, "");
+      ApplyResult result = apply(set("copernicus=ready", "galileo=maint", "newton=maint"));
+      assertEquals(Outcome.APPLIED, result.outcome(), result.errors().toString());
+      assertEquals("reload", result.method());
+      assertTrue(result.errors().get(0).contains("garbage, not HAProxy"), "the socket's words are named: " + result.errors());
+      await().atMost(Duration.ofSeconds(5)).until(() -> haproxy.servers().equals(expected("copernicus=ready", "galileo=maint", "newton=maint")));
+    }
+  }
+}
