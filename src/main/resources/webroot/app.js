@@ -38,7 +38,8 @@ function nodeCell(service, node) {
   cell.dataset.node = node.name;
   cell.dataset.state = node.health;
   const title = el('div', 'node', node.name + ' ');
-  if (node.inRotation) title.appendChild(el('span', 'rotation', '\u25CF'));
+  if (node.state === 'ready') title.appendChild(el('span', 'rotation', '\u25CF'));
+  if (node.state === 'drain') title.appendChild(el('span', 'draining', '\u25D0 draining'));
   cell.appendChild(title);
   cell.appendChild(el('div', 'detail', node.address));
   const probe = node.lastProbe;
@@ -66,6 +67,11 @@ function row(s) {
     apply.appendChild(el('div', 'apply ' + s.lastApply.outcome,
       s.lastApply.outcome + ' via ' + s.lastApply.method + ', ' + ago(s.lastApply.at)));
     if (s.serverSet) apply.appendChild(el('div', 'meta in-rotation', 'in rotation: ' + (s.serverSet.active.join(', ') || 'none')));
+    if (s.serverSet && s.serverSet.draining.length) apply.appendChild(el('div', 'meta draining', 'draining: ' + s.serverSet.draining.join(', ')));
+    if (s.lastApply.method === 'runtime-api') apply.appendChild(el('div', 'meta', 'live in ' + s.lastApply.durationMs.toFixed(1) + ' ms'));
+    if (s.lastFileWrite && s.lastFileWrite.outcome === 'failed') apply.appendChild(el('div', 'apply failed', 'file not updated: ' + s.lastFileWrite.error));
+    if (s.lastDrift) apply.appendChild(el('div', 'meta', 'LB differed ' + ago(s.lastDrift.at) + ': ' + s.lastDrift.differences.join('; ')
+      + (s.lastDrift.corrected ? ' (corrected)' : ' (reported only)')));
     s.lastApply.errors.forEach(e => apply.appendChild(el('div', 'apply failed', e)));
   } else {
     apply.textContent = 'nothing applied yet';
@@ -95,7 +101,7 @@ function onEvent(type, data) {
   } else if (type === 'health') {
     const s = services.get(data.service);
     if (!s) return;
-    s.nodes = s.nodes.map(n => n.name === data.node.name ? Object.assign({}, data.node, { inRotation: n.inRotation }) : n);
+    s.nodes = s.nodes.map(n => n.name === data.node.name ? Object.assign({}, data.node, { inRotation: n.inRotation, state: n.state }) : n);
   }
   render();
 }

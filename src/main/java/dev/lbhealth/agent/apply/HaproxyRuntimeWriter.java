@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 final class HaproxyRuntimeWriter implements LbWriter {
   private static final Logger LOG = LoggerFactory.getLogger(HaproxyRuntimeWriter.class);
   private static final long DRAIN_POLL_MS = 1_000;
+  /** The file follows live switches at most this often: a flapping node costs no fsync storm. */
+  static final long FILE_WRITE_EVERY_MS = 1_000;
 
   private final Vertx vertx;
   private final ServiceConfig service;
@@ -43,6 +45,8 @@ final class HaproxyRuntimeWriter implements LbWriter {
   /** The set asked for last, and the set HAProxy was last seen to run. */
   private ServerSet wanted;
   private ServerSet live;
+  /** HAProxy's state as last read back, or null when unknown (a failed exchange). */
+  private State seen;
   /** Whether the loaded backend is known to have the settings rendered now. */
   private boolean settingsLoaded;
   /** Servers HAProxy has that the set does not, with when their drain began (System.nanoTime). */
@@ -51,6 +55,8 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private final Set<String> shut = new HashSet<>();
   private Future<FileWrite> persisting;
   private ServerSet persistNext;
+  private long persistTimer = -1;
+  private long lastPersistStart = Long.MIN_VALUE / 2;
   private ServerSet persisted;
   private String lastCheckFailure;
   private final long driftTimer;
@@ -88,6 +94,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     closed = true;
     vertx.cancelTimer(driftTimer);
     vertx.cancelTimer(drainTimer);
+    vertx.cancelTimer(persistTimer);
     Future<?> done = persisting == null ? queue : Future.join(queue, persisting);
     return done.transform(ignored -> api.close());
   }
@@ -98,8 +105,31 @@ final class HaproxyRuntimeWriter implements LbWriter {
     return mine;
   }
 
-  /** Reads HAProxy, sends what differs, reads it back; falls back to a reload if it must. */
+  /**
+   * Sends what differs and reads it back, in one conversation when HAProxy's state as last read
+   * back is at hand; if that view was stale (a command refused, a read-back that differs), reads
+   * afresh and tries once more before falling back to a reload.
+   */
   private Future<ApplyResult> sync(ServerSet set, long start) {
+    if (settingsLoaded && seen != null) {
+      RuntimePlan plan = plan(seen, set);
+      // Deleting a server or shutting its sessions is decided on a fresh read only.
+      if (!plan.commands().isEmpty() && !plan.removes()) {
+        return send(plan, set).compose(refusal -> refusal == null ? Future.succeededFuture(applied(set, start))
+            : careful(set, start)).recover(e -> careful(set, start));
+      }
+    }
+    return careful(set, start);
+  }
+
+  private ApplyResult applied(ServerSet set, long start) {
+    live = set;
+    persistLater(set);
+    return new ApplyResult(Outcome.APPLIED, "runtime-api", System.nanoTime() - start, List.of());
+  }
+
+  /** Reads HAProxy, sends what differs, reads it back; falls back to a reload if it must. */
+  private Future<ApplyResult> careful(ServerSet set, long start) {
     Future<Boolean> settings = settingsLoaded ? Future.succeededFuture(true) : vertx.executeBlocking(file::settingsOnDisk, false);
     return settings.compose(same -> read().compose(state -> {
       if (state.servers == null) {
@@ -115,14 +145,8 @@ final class HaproxyRuntimeWriter implements LbWriter {
         persistLater(set);
         return Future.succeededFuture(new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of()));
       }
-      return send(plan, set).compose(refusal -> {
-        if (refusal != null) {
-          return fallback(set, start, refusal, false);
-        }
-        live = set;
-        persistLater(set);
-        return Future.succeededFuture(new ApplyResult(Outcome.APPLIED, "runtime-api", System.nanoTime() - start, List.of()));
-      });
+      return send(plan, set).compose(refusal -> refusal != null ? fallback(set, start, refusal, false)
+          : Future.succeededFuture(applied(set, start)));
     })).recover(e -> fallback(set, start, e.getMessage(), false));
   }
 
@@ -130,8 +154,9 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private record State(Map<String, LiveServer> servers, Map<String, Integer> sessions) {}
 
   private Future<State> read() {
+    seen = null;
     return api.run(List.of("show servers state " + backend, "show stat " + backend + " 4 -1"))
-        .map(a -> new State(LiveServer.parseState(a.get(0)), LiveServer.parseSessions(a.get(1))));
+        .map(a -> seen = new State(LiveServer.parseState(a.get(0)), LiveServer.parseSessions(a.get(1))));
   }
 
   /** The plan for HAProxy's state; tracks which servers are leaving and which may go now. */
@@ -173,9 +198,14 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private Future<String> send(RuntimePlan plan, ServerSet set) {
     List<String> commands = new ArrayList<>(plan.commands());
     commands.add("show servers state " + backend);
+    commands.add("show stat " + backend + " 4 -1");
+    seen = null;
     return api.run(commands).map(answers -> {
       String refusal = plan.refusal(answers);
-      Map<String, LiveServer> after = LiveServer.parseState(answers.get(answers.size() - 1));
+      Map<String, LiveServer> after = LiveServer.parseState(answers.get(answers.size() - 2));
+      if (after != null) {
+        seen = new State(after, LiveServer.parseSessions(answers.get(answers.size() - 1)));
+      }
       if (refusal == null) {
         refusal = after == null ? "HAProxy lost backend " + backend : stateMismatch(after, set);
       }
@@ -211,6 +241,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private Future<ApplyResult> fallback(ServerSet set, long start, String why, boolean verify) {
     LOG.warn("service {}: {}; falling back to validate, write and reload", service.name(), why);
     settingsLoaded = false;
+    seen = null; // a reload replaces what HAProxy runs
     Future<?> quiet = persisting == null ? Future.succeededFuture() : persisting.otherwiseEmpty();
     return quiet.compose(ignored -> file.apply(set, true, verify ? api : null)).compose(result -> {
       List<String> errors = new ArrayList<>();
@@ -231,15 +262,36 @@ final class HaproxyRuntimeWriter implements LbWriter {
     });
   }
 
-  /** Brings the file in line with a live set: on a worker, one write at a time, the newest set. */
+  /**
+   * Brings the file in line with a live set: on a worker, one write at a time, at most one a
+   * {@link #FILE_WRITE_EVERY_MS}, always the newest set.
+   */
   private void persistLater(ServerSet set) {
-    if (set.sameServers(persisted)) {
+    if (set.sameServers(persisted) && persistNext == null) {
       return;
     }
-    if (persisting != null) {
-      persistNext = set;
+    persistNext = set;
+    long wait = lastPersistStart + FILE_WRITE_EVERY_MS - System.nanoTime() / 1_000_000;
+    if (persisting != null || persistTimer >= 0 || closed) {
+      return; // the write in flight or the one scheduled takes persistNext
+    }
+    if (wait > 0) {
+      persistTimer = vertx.setTimer(wait, id -> {
+        persistTimer = -1;
+        persistNow();
+      });
+    } else {
+      persistNow();
+    }
+  }
+
+  private void persistNow() {
+    ServerSet set = persistNext;
+    persistNext = null;
+    if (set == null || closed || set.sameServers(persisted)) {
       return;
     }
+    lastPersistStart = System.nanoTime() / 1_000_000;
     persisting = file.persist(set).onComplete(ar -> {
       persisting = null;
       FileWrite write = ar.succeeded() ? ar.result() : new FileWrite(Outcome.FAILED, 0, String.valueOf(ar.cause()));
@@ -250,10 +302,8 @@ final class HaproxyRuntimeWriter implements LbWriter {
             service.lb().file(), write.error());
       }
       listener.persisted(write);
-      ServerSet next = persistNext;
-      persistNext = null;
-      if (next != null && !closed) {
-        persistLater(next);
+      if (persistNext != null) {
+        persistLater(persistNext);
       }
     });
   }
@@ -266,7 +316,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     ServerSet set = live;
     enqueue(() -> read().compose(state -> {
       if (state.servers == null) {
-        return Future.failedFuture("HAProxy has no backend " + backend);
+        return Future.<Void>failedFuture("HAProxy has no backend " + backend);
       }
       boolean correct = service.lb().onDrift() == OnDrift.CORRECT;
       List<String> differences = RuntimePlan.of(backend, state.servers, set, Set.of(), Set.of()).differences();

@@ -94,6 +94,11 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
     return new RuntimePlan(gaining, gainingExpected, differences);
   }
 
+  /** Whether the plan deletes a server or shuts its sessions. */
+  boolean removes() {
+    return commands.stream().anyMatch(c -> c.startsWith("del server ") || c.startsWith("shutdown sessions "));
+  }
+
   /** The live servers that are not in the set: leaving (draining, then deleted). */
   static List<String> leaving(Map<String, LiveServer> live, ServerSet desired) {
     Set<String> wanted = new java.util.HashSet<>();

@@ -198,6 +198,24 @@ class HaproxyRuntimeWriterTest {
     assertEquals(before, haproxy.servers());
   }
 
+  @Test
+  void aBurstOfSwitchesCostsAtMostOneFileWriteASecondAndTheFileEndsWithTheLastSet() throws Exception {
+    startWriter("");
+    takeOver("copernicus=ready", "galileo=maint", "newton=maint");
+    reports.clear();
+    long start = System.nanoTime();
+    for (int i = 0; i < 20; i++) {
+      assertEquals("runtime-api", apply(i % 2 == 0 ? set("copernicus=maint", "galileo=ready", "newton=maint")
+          : set("copernicus=ready", "galileo=maint", "newton=maint")).method());
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(haproxy.lbFile()).contains("server copernicus ")
+        && Files.readString(haproxy.lbFile()).contains("server galileo " + NODES.get("galileo") + ":" + hostPort + " disabled"));
+    long writes = reports.stream().filter(r -> r.startsWith("file ")).count();
+    assertTrue(writes <= 2 + (long) Math.ceil(seconds * 1000 / HaproxyRuntimeWriter.FILE_WRITE_EVERY_MS),
+        writes + " file writes for 20 switches in " + seconds + " s");
+  }
+
   /** A client of the LB that keeps its connection: reads the banner, then asks which node serves. */
   private static final class LongConnection implements AutoCloseable {
     private final Socket socket = new Socket();

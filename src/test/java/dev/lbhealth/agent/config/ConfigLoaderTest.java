@@ -119,6 +119,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void runtimeApiKeysNeedTheRuntimeApiAndSaneValues() throws Exception {
+    assertEquals(List.of(
+        "services[0].lb.drain-timeout: only applies with runtime-api (HAProxy's Runtime API)",
+        "services[0].lb.on-drift: only applies with runtime-api (HAProxy's Runtime API)"),
+        errors(service("type: tcp", "      drain-timeout: 5m\n      on-drift: report\n")));
+    assertEquals(List.of("services[0].lb.drift-check: 10ms is too short (at least 100ms)"),
+        errors(service("type: tcp", "      runtime-api: /run/haproxy/admin.sock\n      drift-check: 10ms\n")));
+    assertTrue(errors(service("type: tcp", "      runtime-api: /run/x.sock\n      on-drift: ignore\n")).get(0)
+        .startsWith("services[0].lb.on-drift: "), "an unknown choice is named");
+
+    LbConfig lb = ConfigLoader.parse(service("type: tcp", "      runtime-api: /run/haproxy/admin.sock\n      drain-timeout: 2h\n"),
+        "t").services().get(0).lb();
+    assertEquals(java.time.Duration.ofHours(2), lb.drainTimeout());
+    assertEquals(LbConfig.DEFAULT_DRIFT_CHECK, lb.driftCheck());
+    assertEquals(LbConfig.OnDrift.CORRECT, lb.onDrift());
+  }
+
+  @Test
   void rejectsAMissingDirectoryForTheLbFile() {
     String yaml = service("type: tcp", "").replace(dir + "/rsync.cfg", dir + "/nowhere/rsync.cfg");
     assertEquals(List.of("services[0].lb.file: directory " + dir + "/nowhere does not exist"), errors(yaml));
