@@ -42,13 +42,13 @@ public final class PodMoveBenchmark {
     Vertx vertx = Vertx.vertx();
     try (SeedScenario seed = new SeedScenario(vertx, dir, kind, SeedScenario.freePort(), SeedScenario.freePort())) {
       List<String> nodes = new ArrayList<>(SeedScenario.NODES.keySet());
-      await(seed.pod(nodes.get(0)).start());
+      Bench.await(seed.pod(nodes.get(0)).start());
       seed.writeUnmanagedBackend();
       seed.lb().start();
       Agent agent = new Agent(seed.agentConfig(policy));
-      await(vertx.deployVerticle(agent));
+      Bench.await(vertx.deployVerticle(agent));
       LbProcess lb = seed.lb();
-      waitUntil(() -> lb.inRotation().equals(List.of(nodes.get(0))), 10_000);
+      Bench.waitUntil(() -> lb.inRotation().equals(List.of(nodes.get(0))), 10_000);
 
       LbClient client = seed.client();
       for (int i = 0; i < 3000; i++) {
@@ -62,7 +62,7 @@ public final class PodMoveBenchmark {
         ok += a.ok() ? 1 : 0;
       }
       System.out.printf("%s, when-empty %s%n  steady state: %d/%d connections ok; connect+banner+reply p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-          kind.name().toLowerCase(), policy, ok, steady, pct(connect, 50), pct(connect, 99), pct(connect, 100));
+          kind.name().toLowerCase(), policy, ok, steady, Bench.pct(connect, 50), Bench.pct(connect, 99), Bench.pct(connect, 100));
 
       long[] toTraffic = new long[moves];
       long[] toOut = new long[moves];
@@ -74,24 +74,24 @@ public final class PodMoveBenchmark {
         // Clients keep coming, a new connection every 2 ms, each on its own: one that HAProxy
         // holds while it retries a dead node must not delay the next one.
         long hammer = vertx.setPeriodic(2, id -> hammerOnce(hammerClient, seed));
-        await(old.stop());
+        Bench.await(old.stop());
         long closed = System.nanoTime();
         Thread.sleep(gapMs);
-        await(next.start());
+        Bench.await(next.start());
         long listening = next.listeningSinceNanos();
-        waitUntil(() -> next.firstClientDataNanos() != 0, 10_000);
+        Bench.waitUntil(() -> next.firstClientDataNanos() != 0, 10_000);
         toTraffic[m] = next.firstClientDataNanos() - listening;
-        waitUntil(() -> lb.inRotation().equals(List.of(next.node())), 10_000);
+        Bench.waitUntil(() -> lb.inRotation().equals(List.of(next.node())), 10_000);
         toOut[m] = System.nanoTime() - closed;
         vertx.cancelTimer(hammer);
       }
       double reloadsPerMove = (lb.reloads() - reloadsBefore) / (double) moves;
       System.out.printf("  new pod listening -> the LB sends it traffic: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-          pct(toTraffic, 50), pct(toTraffic, 99), pct(toTraffic, 100));
+          Bench.pct(toTraffic, 50), Bench.pct(toTraffic, 99), Bench.pct(toTraffic, 100));
       System.out.printf("  old pod closed -> the LB's set is the new pod only: p50 %.1f ms, p99 %.1f ms (includes the %d ms gap)%n",
-          pct(toOut, 50), pct(toOut, 99), gapMs);
+          Bench.pct(toOut, 50), Bench.pct(toOut, 99), gapMs);
       System.out.printf("  reloads per move: %.1f%n%n", reloadsPerMove);
-      await(vertx.undeploy(agent.deploymentID()));
+      Bench.await(vertx.undeploy(agent.deploymentID()));
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       try (Stream<Path> walk = Files.walk(dir)) {
@@ -111,28 +111,7 @@ public final class PodMoveBenchmark {
     }));
   }
 
-  interface Check {
-    boolean ok() throws Exception;
-  }
 
-  private static void waitUntil(Check check, long timeoutMs) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (!check.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("condition not met within " + timeoutMs + " ms");
-      }
-      Thread.sleep(1);
-    }
-  }
 
-  private static double pct(long[] nanos, int p) {
-    long[] sorted = nanos.clone();
-    Arrays.sort(sorted);
-    int i = Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1);
-    return sorted[Math.max(0, i)] / 1e6;
-  }
 
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
 }

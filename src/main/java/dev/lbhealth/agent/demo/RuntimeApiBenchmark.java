@@ -41,9 +41,9 @@ public final class RuntimeApiBenchmark {
       HaproxyProcess haproxy = (HaproxyProcess) seed.lb();
       PretendPod kepler = new PretendPod(vertx, "kepler", "127.0.0.5", seed.hostPort());
       for (String node : SeedScenario.NODES.keySet()) {
-        await(seed.pod(node).start());
+        Bench.await(seed.pod(node).start());
       }
-      await(kepler.start());
+      Bench.await(kepler.start());
       seed.writeUnmanagedBackend();
       haproxy.start();
       String three = seed.agentConfigYaml("no-nodes");
@@ -68,8 +68,8 @@ public final class RuntimeApiBenchmark {
         }
       });
       Agent agent = new Agent(dev.lbhealth.agent.config.ConfigLoader.load(config));
-      await(vertx.deployVerticle(agent));
-      waitUntil(() -> agent.firstApplyDone() && haproxy.workerPids().size() == 1, 10_000);
+      Bench.await(vertx.deployVerticle(agent));
+      Bench.waitUntil(() -> agent.firstApplyDone() && haproxy.workerPids().size() == 1, 10_000);
       System.out.printf("Runtime API benchmark: HAProxy %s, %d flaps, %d changes%n%n",
           haproxy.runtime("show info").lines().filter(l -> l.startsWith("Version:")).findFirst().orElse("?"), flaps, changes);
 
@@ -78,9 +78,9 @@ public final class RuntimeApiBenchmark {
       PretendPod galileo = seed.pod("galileo");
       for (int i = -flaps; i < flaps; i++) {
         healthEvents.clear();
-        await(galileo.stop());
+        Bench.await(galileo.stop());
         long out = untilShown(healthEvents, haproxy, "galileo", "maint");
-        await(galileo.start());
+        Bench.await(galileo.start());
         long in = untilShown(healthEvents, haproxy, "galileo", "ready");
         if (i >= 0) {
           toLive[2 * i] = out;
@@ -91,21 +91,21 @@ public final class RuntimeApiBenchmark {
         }
       }
       System.out.printf("health event -> 'show servers state' shows it: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d changes)%n",
-          pct(toLive, 50), pct(toLive, 99), pct(toLive, 100), toLive.length);
+          Bench.pct(toLive, 50), Bench.pct(toLive, 99), Bench.pct(toLive, 100), toLive.length);
       System.out.printf("  the agent's own timing: decision -> live (read, commands, read-back) p50 %.2f ms, p99 %.2f ms;"
           + " writer alone p99 %.2f ms%n", pctMs(applies, 0, 50), pctMs(applies, 0, 99), pctMs(applies, 1, 99));
       System.out.printf("  file brought in line afterwards (haproxy -c, atomic write), off the hot path: p50 %.1f ms, p99 %.1f ms (%d writes)%n",
           pctMs(fileWrites, 0, 50), pctMs(fileWrites, 0, 99), fileWrites.size());
 
       // (2) consecutive changes with long connections to newton, which stays healthy
-      await(seed.pod("copernicus").stop());
-      await(galileo.stop());
-      waitUntil(() -> inRotation(haproxy).equals(List.of("newton")), 10_000);
+      Bench.await(seed.pod("copernicus").stop());
+      Bench.await(galileo.stop());
+      Bench.waitUntil(() -> inRotation(haproxy).equals(List.of("newton")), 10_000);
       List<Long> workers = haproxy.workerPids();
       int reloads = haproxy.reloads();
-      List<LongConnection> longConnections = new ArrayList<>();
+      List<LbSession> longConnections = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
-        longConnections.add(new LongConnection(haproxy.frontendPort()));
+        longConnections.add(new LbSession(haproxy.frontendPort()));
       }
       int moves = 0;
       int adds = 0;
@@ -114,32 +114,32 @@ public final class RuntimeApiBenchmark {
       for (int c = 0; c < changes; c++) {
         switch (c % 4) {
           case 0 -> { // a pod comes up on copernicus: in rotation
-            await(seed.pod("copernicus").start());
-            waitUntil(() -> inRotation(haproxy).contains("copernicus"), 10_000);
+            Bench.await(seed.pod("copernicus").start());
+            Bench.waitUntil(() -> inRotation(haproxy).contains("copernicus"), 10_000);
             moves++;
           }
           case 1 -> { // kepler joins (config re-read): added live, then ready on its first probe
             Files.writeString(config, four);
             agent.reloadConfig(config);
-            waitUntil(() -> inRotation(haproxy).contains("kepler"), 10_000);
+            Bench.waitUntil(() -> inRotation(haproxy).contains("kepler"), 10_000);
             adds++;
           }
           case 2 -> { // the pod leaves copernicus: out of rotation
-            await(seed.pod("copernicus").stop());
-            waitUntil(() -> !inRotation(haproxy).contains("copernicus"), 10_000);
+            Bench.await(seed.pod("copernicus").stop());
+            Bench.waitUntil(() -> !inRotation(haproxy).contains("copernicus"), 10_000);
             moves++;
           }
           default -> { // kepler leaves: drained, then deleted
             Files.writeString(config, three);
             agent.reloadConfig(config);
-            waitUntil(() -> haproxy.servers().stream().noneMatch(s -> s.startsWith("kepler ")), 10_000);
+            Bench.waitUntil(() -> haproxy.servers().stream().noneMatch(s -> s.startsWith("kepler ")), 10_000);
             removes++;
           }
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       int alive = 0;
-      for (LongConnection lc : longConnections) {
+      for (LbSession lc : longConnections) {
         alive += "newton".equals(lc.node()) ? 1 : 0;
         lc.close();
       }
@@ -147,8 +147,8 @@ public final class RuntimeApiBenchmark {
           changes, moves, adds, removes, seconds);
       System.out.printf("  reloads %d, worker processes %s -> %s, long connections still open %d of %d%n",
           haproxy.reloads() - reloads, workers, haproxy.workerPids(), alive, longConnections.size());
-      await(vertx.undeploy(agent.deploymentID()));
-      await(kepler.stop());
+      Bench.await(vertx.undeploy(agent.deploymentID()));
+      Bench.await(kepler.stop());
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       try (Stream<Path> walk = Files.walk(dir)) {
@@ -165,7 +165,7 @@ public final class RuntimeApiBenchmark {
       throw new IllegalStateException("no health event within 10 s");
     }
     String wanted = node + " ";
-    waitUntil(() -> haproxy.servers().stream().anyMatch(s -> s.startsWith(wanted) && s.endsWith(" " + state)), 10_000);
+    Bench.waitUntil(() -> haproxy.servers().stream().anyMatch(s -> s.startsWith(wanted) && s.endsWith(" " + state)), 10_000);
     return System.nanoTime() - event[0];
   }
 
@@ -173,64 +173,13 @@ public final class RuntimeApiBenchmark {
     return haproxy.servers().stream().filter(s -> s.endsWith(" ready")).map(s -> s.substring(0, s.indexOf(' '))).toList();
   }
 
-  /** A client connection through the LB that stays open (an SSH session). */
-  private static final class LongConnection implements AutoCloseable {
-    private final Socket socket = new Socket();
-    private final BufferedReader in;
 
-    LongConnection(int port) throws Exception {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-      socket.setSoTimeout(5000);
-      in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-      in.readLine();
-    }
 
-    String node() {
-      try {
-        socket.getOutputStream().write("hello\r\n".getBytes(StandardCharsets.US_ASCII));
-        return in.readLine();
-      } catch (Exception e) {
-        return null;
-      }
-    }
 
-    @Override
-    public void close() throws Exception {
-      socket.close();
-    }
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  /**
-   * Polls every 0.1 ms (each check is a socket round trip to HAProxy): fine enough to time
-   * millisecond changes without taking a whole core from the agent on a 2-core machine.
-   */
-  private static void waitUntil(Check check, long timeoutMs) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    while (!check.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("condition not met within " + timeoutMs + " ms");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-    }
-  }
-
-  private static double pct(long[] nanos, int p) {
-    long[] sorted = nanos.clone();
-    Arrays.sort(sorted);
-    int i = Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1);
-    return sorted[Math.max(0, i)] / 1e6;
-  }
 
   private static double pctMs(List<double[]> rows, int column, int p) {
     long[] nanos = rows.stream().mapToLong(r -> Math.round(r[column] * 1e6)).toArray();
-    return nanos.length == 0 ? Double.NaN : pct(nanos, p);
+    return nanos.length == 0 ? Double.NaN : Bench.pct(nanos, p);
   }
 
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
 }

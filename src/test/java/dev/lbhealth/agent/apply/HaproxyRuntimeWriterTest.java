@@ -12,6 +12,7 @@ import dev.lbhealth.agent.decision.ServerSet.Server;
 import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.demo.HaproxyProcess;
 import dev.lbhealth.agent.demo.LbClient;
+import dev.lbhealth.agent.demo.LbSession;
 import dev.lbhealth.agent.demo.PretendPod;
 import dev.lbhealth.agent.demo.SeedScenario;
 import dev.lbhealth.agent.discovery.Target;
@@ -19,10 +20,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -216,39 +213,12 @@ class HaproxyRuntimeWriterTest {
         writes + " file writes for 20 switches in " + seconds + " s");
   }
 
-  /** A client of the LB that keeps its connection: reads the banner, then asks which node serves. */
-  private static final class LongConnection implements AutoCloseable {
-    private final Socket socket = new Socket();
-    private final BufferedReader in;
-
-    LongConnection(int port) throws Exception {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-      socket.setSoTimeout(5000);
-      in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-      assertTrue(in.readLine().startsWith("SSH-2.0-"));
-    }
-
-    /** Which node answers on this connection, or null if it was closed. */
-    String node() throws Exception {
-      socket.getOutputStream().write("hello\r\n".getBytes(StandardCharsets.US_ASCII));
-      try {
-        return in.readLine();
-      } catch (java.net.SocketException reset) {
-        return null;
-      }
-    }
-
-    @Override
-    public void close() throws Exception {
-      socket.close();
-    }
-  }
 
   @Test
   void aLeavingNodeKeepsItsLongConnectionWhileItDrainsAndGoesWhenItCloses() throws Exception {
     startWriter("      drain-timeout: 1m\n");
     takeOver("copernicus=ready", "galileo=maint", "newton=maint");
-    try (LongConnection ssh = new LongConnection(haproxy.frontendPort())) {
+    try (LbSession ssh = new LbSession(haproxy.frontendPort())) {
       assertEquals("copernicus", ssh.node());
 
       ApplyResult leave = apply(set("galileo=ready", "newton=maint"));
@@ -269,8 +239,8 @@ class HaproxyRuntimeWriterTest {
   void atTheDrainTimeoutTheConnectionIsShutAndTheServerGoes() throws Exception {
     startWriter("      drain-timeout: 500ms\n");
     takeOver("copernicus=ready", "galileo=ready");
-    try (LongConnection ssh = new LongConnection(haproxy.frontendPort()); LongConnection other = new LongConnection(haproxy.frontendPort())) {
-      LongConnection onCopernicus = "copernicus".equals(ssh.node()) ? ssh : other;
+    try (LbSession ssh = new LbSession(haproxy.frontendPort()); LbSession other = new LbSession(haproxy.frontendPort())) {
+      LbSession onCopernicus = "copernicus".equals(ssh.node()) ? ssh : other;
       if (onCopernicus == other) {
         assertEquals("copernicus", other.node());
       }
@@ -297,6 +267,27 @@ class HaproxyRuntimeWriterTest {
     haproxy.runtime("set server rsync-ssh/galileo state maint");
     await().atMost(Duration.ofSeconds(5)).until(() -> reports.contains("drift [galileo: maint, wanted ready] reported"));
     assertEquals(expected("copernicus=ready", "galileo=maint"), haproxy.servers());
+  }
+
+  @Test
+  void aReloadThatExitsZeroButIsNeverLoadedIsAFailureNotAnApply() throws Exception {
+    // As under systemd when HAProxy's master re-executes with arguments that skip the folder:
+    // the reload command succeeds, HAProxy never loads the agent's file.
+    ServiceConfig s = ConfigLoader.parse("""
+        services:
+          - name: rsync-ssh
+            port: %d
+            probe: { type: tcp }
+            nodes:
+              - { name: copernicus, address: 127.0.0.2 }
+        %s      command-timeout: 1s
+        """.formatted(hostPort, haproxy.agentLbYaml().replace(haproxy.reloadCommand(), "true")), "test").services().get(0);
+    writer = on(() -> Future.succeededFuture(LbWriters.forService(vertx, s, listener)));
+    ApplyResult result = apply(set("copernicus=ready", "galileo=maint", "newton=maint"));
+    assertEquals(Outcome.FAILED, result.outcome(), result.errors().toString());
+    assertTrue(result.errors().get(1).startsWith("the reload command succeeded, but HAProxy did not load " + haproxy.lbFile()),
+        result.errors().toString());
+    assertTrue(result.errors().get(1).contains("server galileo ready"), "says what HAProxy still runs: " + result.errors());
   }
 
   @Test
