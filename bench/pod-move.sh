@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 [ -f target/lb-health-agent.jar ] || mvn -B -q package -DskipTests
-exec java -cp target/lb-health-agent.jar dev.lbhealth.agent.demo.PodMoveBenchmark "${1:-20}" "${2:-300}" "${3:-2000}"
+exec java -cp target/lb-health-agent.jar dev.lbhealth.agent.demo.PodMoveBenchmark "${1:-20}" "${2:-300}" "${3:-2000}" ${4:+"$4"}
