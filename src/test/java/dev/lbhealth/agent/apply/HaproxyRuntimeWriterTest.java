@@ -116,6 +116,11 @@ class HaproxyRuntimeWriterTest {
 
   /** A writer that talks to {@code socket} (HAProxy's own, or another) as its Runtime API. */
   private void startWriter(Path socket, String extra) throws Exception {
+    startWriterWith(haproxy.agentLbYaml().replace(haproxy.runtimeSocket().toString(), socket.toString()) + extra);
+  }
+
+  /** A writer for the service with this {@code lb:} block. */
+  private void startWriterWith(String lbYaml) throws Exception {
     ServiceConfig s = ConfigLoader.parse("""
         services:
           - name: rsync-ssh
@@ -123,8 +128,7 @@ class HaproxyRuntimeWriterTest {
             probe: { type: tcp }
             nodes:
               - { name: copernicus, address: 127.0.0.2 }
-        %s%s""".formatted(hostPort, haproxy.agentLbYaml().replace(haproxy.runtimeSocket().toString(), socket.toString()), extra),
-        "test").services().get(0);
+        %s""".formatted(hostPort, lbYaml), "test").services().get(0);
     writer = on(() -> Future.succeededFuture(LbWriters.forService(vertx, s, listener)));
   }
 
@@ -273,16 +277,7 @@ class HaproxyRuntimeWriterTest {
   void aReloadThatExitsZeroButIsNeverLoadedIsAFailureNotAnApply() throws Exception {
     // As under systemd when HAProxy's master re-executes with arguments that skip the folder:
     // the reload command succeeds, HAProxy never loads the agent's file.
-    ServiceConfig s = ConfigLoader.parse("""
-        services:
-          - name: rsync-ssh
-            port: %d
-            probe: { type: tcp }
-            nodes:
-              - { name: copernicus, address: 127.0.0.2 }
-        %s      command-timeout: 1s
-        """.formatted(hostPort, haproxy.agentLbYaml().replace(haproxy.reloadCommand(), "true")), "test").services().get(0);
-    writer = on(() -> Future.succeededFuture(LbWriters.forService(vertx, s, listener)));
+    startWriterWith(haproxy.agentLbYaml().replace(haproxy.reloadCommand(), "true") + "      command-timeout: 1s\n");
     ApplyResult result = apply(set("copernicus=ready", "galileo=maint", "newton=maint"));
     assertEquals(Outcome.FAILED, result.outcome(), result.errors().toString());
     assertTrue(result.errors().get(1).startsWith("the reload command succeeded, but HAProxy did not load " + haproxy.lbFile()),
