@@ -57,7 +57,9 @@ public final class HaproxyFileWriter implements LbWriter {
   Future<ApplyResult> apply(ServerSet set, boolean force, HaproxyRuntimeApi verifyWith) {
     long start = System.nanoTime();
     String text = renderer.render(service, set);
-    Future<ApplyResult> written = vertx.executeBlocking(() -> {
+    // The process that answers before the reload: the reload counts once another one answers.
+    Future<String> before = verifyWith == null ? Future.succeededFuture() : pid(verifyWith).otherwiseEmpty();
+    return before.compose(oldPid -> vertx.executeBlocking(() -> {
       String onDisk;
       try {
         onDisk = AtomicFile.read(service.lb().file());
@@ -70,12 +72,8 @@ public final class HaproxyFileWriter implements LbWriter {
       String error = LbFile.installAndReload(service.lb(), text, onDisk);
       return error == null ? new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of())
           : failed(start, error);
-    }, false);
-    if (verifyWith == null) {
-      return written;
-    }
-    return written.compose(result -> result.outcome() != Outcome.APPLIED ? Future.succeededFuture(result)
-        : loaded(verifyWith, set, System.nanoTime() + service.lb().commandTimeout().toNanos(), null).map(missing -> {
+    }, false).compose(result -> verifyWith == null || result.outcome() != Outcome.APPLIED ? Future.succeededFuture(result)
+        : loaded(verifyWith, set, oldPid, System.nanoTime() + service.lb().commandTimeout().toNanos()).map(missing -> {
           if (missing == null) {
             return new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of());
           }
@@ -84,28 +82,40 @@ public final class HaproxyFileWriter implements LbWriter {
               + " within " + service.lb().commandTimeout().toMillis() + " ms: " + missing
               + " (see HAProxy's log; the file is valid and stays)");
           return new ApplyResult(Outcome.FAILED, "reload", System.nanoTime() - start, errors);
-        }));
+        })));
+  }
+
+  /** The process id of the HAProxy process that answers on the socket ({@code show info}). */
+  private static Future<String> pid(HaproxyRuntimeApi api) {
+    return api.run(List.of("show info")).map(a -> pidOf(a.get(0)));
+  }
+
+  private static String pidOf(String showInfo) {
+    return showInfo.lines().filter(l -> l.startsWith("Pid: ")).map(l -> l.substring(5).strip()).findFirst().orElse(null);
   }
 
   /**
-   * Polls HAProxy until its backend has the set's servers at their addresses; the future holds
-   * null then, or what was still missing at the deadline.
+   * Polls HAProxy until a process other than {@code oldPid} (when known) answers and its backend
+   * has the set's servers; the future holds null then, or what was still missing at the deadline.
    */
-  private Future<String> loaded(HaproxyRuntimeApi api, ServerSet set, long deadline, String lastMissing) {
+  private Future<String> loaded(HaproxyRuntimeApi api, ServerSet set, String oldPid, long deadline) {
     String backend = service.lb().upstream();
-    return api.run(List.of("show servers state " + backend)).transform(ar -> {
+    return api.run(List.of("show info", "show servers state " + backend)).transform(ar -> {
       String missing;
       if (ar.failed()) {
         missing = ar.cause().getMessage();
       } else {
-        Map<String, LiveServer> live = LiveServer.parseState(ar.result().get(0));
-        missing = live == null ? "no backend " + backend : mismatch(live, set);
+        String pid = pidOf(ar.result().get(0));
+        Map<String, LiveServer> live = LiveServer.parseState(ar.result().get(1));
+        String servers = live == null ? "no backend " + backend : mismatch(live, set);
+        missing = oldPid == null || !oldPid.equals(pid) ? servers
+            : "the same HAProxy process (pid " + pid + ") still answers" + (servers == null ? "" : ", with " + servers);
       }
       if (missing == null || System.nanoTime() > deadline) {
         return Future.succeededFuture(missing);
       }
       Promise<String> later = Promise.promise();
-      vertx.setTimer(VERIFY_EVERY_MS, id -> loaded(api, set, deadline, missing).onComplete(later));
+      vertx.setTimer(VERIFY_EVERY_MS, id -> loaded(api, set, oldPid, deadline).onComplete(later));
       return later.future();
     });
   }

@@ -5,6 +5,7 @@ import dev.lbhealth.agent.config.LbConfig.OnDrift;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.decision.ServerState;
+import dev.lbhealth.agent.discovery.Target;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -59,6 +60,8 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private long lastPersistStart = Long.MIN_VALUE / 2;
   private ServerSet persisted;
   private String lastCheckFailure;
+  /** What differed at the last drift check: a difference left standing is reported once. */
+  private List<String> lastDifferences = List.of();
   private final long driftTimer;
   private long drainTimer = -1;
   private boolean closed;
@@ -186,7 +189,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     for (ServerSet.Server s : set.servers()) {
       LiveServer now = state.servers.get(s.name());
       servers.add(now == null ? s : new ServerSet.Server(
-          new dev.lbhealth.agent.discovery.Target(s.target().service(), s.name(), now.address(), now.port()), now.state()));
+          new Target(s.target().service(), s.name(), now.address(), now.port()), now.state()));
     }
     return new ServerSet(servers, set.reason());
   }
@@ -311,7 +314,10 @@ final class HaproxyRuntimeWriter implements LbWriter {
   /** The slow timer, and the drain poll: compare HAProxy with what was applied. */
   private void check() {
     if (closed || live == null || wanted != live) {
-      return; // nothing applied yet, or an apply is on its way and will compare anyway
+      // Nothing applied yet, or an apply is on its way and will compare anyway; a leaving
+      // server still gets its next look.
+      scheduleDrainPoll(!leaving.isEmpty());
+      return;
     }
     ServerSet set = live;
     enqueue(() -> read().compose(state -> {
@@ -320,11 +326,12 @@ final class HaproxyRuntimeWriter implements LbWriter {
       }
       boolean correct = service.lb().onDrift() == OnDrift.CORRECT;
       List<String> differences = RuntimePlan.of(backend, state.servers, set, Set.of(), Set.of()).differences();
-      if (!differences.isEmpty()) {
+      if (!differences.isEmpty() && (correct || !differences.equals(lastDifferences))) {
         LOG.warn("service {}: HAProxy differs from what the agent applied ({}); {}", service.name(),
             String.join("; ", differences), correct ? "correcting it" : "reporting only (on-drift: report)");
         listener.drift(differences, correct);
       }
+      lastDifferences = differences;
       // Reporting only: plan against HAProxy's own view of the set's servers, so that only the
       // leaving servers' drain and deletion remain.
       ServerSet target = correct ? set : asLive(state, set);

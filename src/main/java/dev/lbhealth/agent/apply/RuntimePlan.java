@@ -1,10 +1,12 @@
 package dev.lbhealth.agent.apply;
 
+import dev.lbhealth.agent.config.Names;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.decision.ServerSet.Server;
 import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.discovery.Target;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,7 +56,7 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
         continue;
       }
       if (!now.address().equals(t.address()) || now.port() != t.port()) {
-        differences.add(s.name() + ": at " + dev.lbhealth.agent.config.Names.hostPort(now.address(), now.port())
+        differences.add(s.name() + ": at " + Names.hostPort(now.address(), now.port())
             + ", wanted at " + t.hostPort());
         commands.add("set server " + id + " addr " + t.address() + " port " + t.port());
         // "IP changed from ...", "port changed from ...", or "no need to change the addr..."
@@ -101,7 +103,7 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
 
   /** The live servers that are not in the set: leaving (draining, then deleted). */
   static List<String> leaving(Map<String, LiveServer> live, ServerSet desired) {
-    Set<String> wanted = new java.util.HashSet<>();
+    Set<String> wanted = new HashSet<>();
     desired.servers().forEach(s -> wanted.add(s.name()));
     return live.keySet().stream().filter(name -> !wanted.contains(name)).toList();
   }

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Prints the JVM options of systemd/lb-health-agent.service's ExecStart, so that every benchmark
+# measures the agent with the heap and GC it ships with.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sed -n 's|^ExecStart=/usr/bin/java \(.*\) -jar .*|\1|p' systemd/lb-health-agent.service

@@ -1,0 +1,113 @@
+package dev.lbhealth.agent;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lbhealth.agent.config.ConfigLoader;
+import dev.lbhealth.agent.config.LbConfig.Kind;
+import dev.lbhealth.agent.demo.HaproxyProcess;
+import dev.lbhealth.agent.demo.PretendPod;
+import dev.lbhealth.agent.demo.SeedScenario;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A config re-read that changes only a service's nodes, against a real HAProxy: the new node is
+ * probed and added live, the removed one drained and deleted, the others keep their probe state,
+ * and HAProxy's worker is never replaced.
+ */
+class LiveTargetsTest {
+  private static final String NEWTON = "      - { name: newton,     address: 127.0.0.4 }\n";
+  private static final String KEPLER = "      - { name: kepler,     address: 127.0.0.5 }\n";
+
+  @TempDir Path dir;
+  private final BlockedThreadWatch blocked = new BlockedThreadWatch();
+  private Vertx vertx;
+  private SeedScenario seed;
+  private PretendPod kepler;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx(BlockedThreadWatch.strictOptions());
+    seed = new SeedScenario(vertx, dir, Kind.HAPROXY, SeedScenario.freePort(), SeedScenario.freePort());
+    for (String node : SeedScenario.NODES.keySet()) {
+      get(seed.pod(node).start());
+    }
+    kepler = new PretendPod(vertx, "kepler", "127.0.0.5", seed.hostPort());
+    get(kepler.start());
+    seed.writeUnmanagedBackend();
+    seed.lb().start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    get(kepler.stop());
+    seed.close();
+    get(vertx.close());
+    blocked.close();
+    assertEquals(List.of(), blocked.warnings(), "no event loop was blocked");
+  }
+
+  private static <T> T get(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject status(Agent agent) throws Exception {
+    return new JsonObject(HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.statusPort() + "/status")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  private static JsonObject node(JsonObject status, String name) {
+    JsonArray nodes = status.getJsonArray("services").getJsonObject(0).getJsonArray("nodes");
+    return nodes.stream().map(JsonObject.class::cast).filter(n -> n.getString("name").equals(name)).findFirst().orElse(null);
+  }
+
+  @Test
+  void aNodesOnlyChangeIsMadeLiveAndKeepsTheOtherNodesState() throws Exception {
+    HaproxyProcess haproxy = (HaproxyProcess) seed.lb();
+    String three = seed.agentConfigYaml("no-nodes");
+    Path config = dir.resolve("agent.yaml");
+    Files.writeString(config, three);
+    Agent agent = new Agent(ConfigLoader.load(config));
+    get(vertx.deployVerticle(agent));
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.firstApplyDone() && haproxy.workerPids().size() == 1
+        && haproxy.servers().stream().filter(s -> s.endsWith(" ready")).count() == 3);
+    List<Long> worker = haproxy.workerPids();
+    await().atMost(Duration.ofSeconds(5)).until(() -> node(status(agent), "newton").getString("state").equals("ready"));
+    String copernicusSince = node(status(agent), "copernicus").getString("since");
+
+    // kepler joins, newton leaves, in one re-read
+    Files.writeString(config, three.replace(NEWTON, KEPLER));
+    agent.reloadConfig(config);
+    await().atMost(Duration.ofSeconds(10)).until(() -> haproxy.servers().equals(List.of(
+        "copernicus 127.0.0.2:" + seed.hostPort() + " ready",
+        "galileo 127.0.0.3:" + seed.hostPort() + " ready",
+        "kepler 127.0.0.5:" + seed.hostPort() + " ready")));
+
+    assertEquals(worker, haproxy.workerPids(), "no reload: the same HAProxy worker serves");
+    await().atMost(Duration.ofSeconds(5)).until(() -> node(status(agent), "kepler") != null
+        && node(status(agent), "newton") == null && "ready".equals(node(status(agent), "kepler").getString("state")));
+    JsonObject status = status(agent);
+    assertEquals(copernicusSince, node(status, "copernicus").getString("since"), "an unchanged node keeps its probe state");
+    assertTrue(status.getJsonObject("agent").getJsonObject("lastConfigReload").getJsonArray("changes")
+        .contains("nodes of rsync-ssh"), status.encode());
+    assertEquals("runtime-api", status.getJsonArray("services").getJsonObject(0).getJsonObject("lastApply").getString("method"));
+  }
+}
