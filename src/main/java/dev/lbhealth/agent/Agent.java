@@ -7,7 +7,9 @@ import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.VertxTimers;
 import dev.lbhealth.agent.discovery.BackendSource;
-import dev.lbhealth.agent.discovery.StaticBackendSource;
+import dev.lbhealth.agent.discovery.KubernetesBackendSource;
+import dev.lbhealth.agent.discovery.KubernetesClients;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.lbhealth.agent.probe.Probes;
 import dev.lbhealth.agent.status.AgentMetrics;
 import dev.lbhealth.agent.status.StatusServer;
@@ -34,11 +36,12 @@ import org.slf4j.LoggerFactory;
 public final class Agent extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
-  private final BackendSource source = new StaticBackendSource();
   private final Map<String, ServiceMonitor> monitors = new LinkedHashMap<>();
   private final Instant startedAt = Instant.now();
   private AgentConfig config;
   private VertxTimers timers;
+  /** The Kubernetes client, when a kubernetes section is configured (its services share it). */
+  private KubernetesClient kubernetes;
   private StatusServer statusServer;
   /** What the status listener serves, published from this context; read from the listener's. */
   private volatile JsonObject statusSnapshot = new JsonObject();
@@ -66,6 +69,17 @@ public final class Agent extends VerticleBase {
   @Override
   public Future<?> start() {
     timers = new VertxTimers(vertx);
+    if (config.kubernetes() == null) {
+      return startMonitors();
+    }
+    return vertx.executeBlocking(() -> KubernetesClients.create(vertx, config.kubernetes()), false)
+        .compose(client -> {
+          kubernetes = client;
+          return startMonitors();
+        });
+  }
+
+  private Future<?> startMonitors() {
     config.services().forEach(s -> monitors.put(s.name(), monitor(s)));
     // The listener runs on an event loop of its own: a flood of status requests cannot delay probes.
     statusServer = new StatusServer(vertx, config.status(), () -> statusSnapshot, () -> problemsSnapshot, metrics.registry());
@@ -86,8 +100,22 @@ public final class Agent extends VerticleBase {
     return vertx.deployVerticle(statusServer.verticle()).onSuccess(id -> monitors.values().forEach(ServiceMonitor::start));
   }
 
+  /** The service's Kubernetes source, or null for static nodes only. */
+  private BackendSource discovery(ServiceConfig service) {
+    if (service.kubernetes() == null) {
+      return null;
+    }
+    if (kubernetes == null) {
+      // A SIGHUP added Kubernetes discovery to an agent started without a kubernetes section.
+      throw new IllegalStateException("the kubernetes section takes effect at the next restart");
+    }
+    KubernetesBackendSource source = new KubernetesBackendSource(vertx, kubernetes, service);
+    metrics.kubernetesConnected(service.name(), source::connected);
+    return source;
+  }
+
   private ServiceMonitor monitor(ServiceConfig service) {
-    return new ServiceMonitor(service, source.targets(service), Probes.create(vertx, service.probe()),
+    return new ServiceMonitor(service, discovery(service), Probes.create(vertx, service.probe()),
         listener -> LbWriters.forService(vertx, service, listener), timers, this::applied, metrics,
         event -> vertx.eventBus().publish(StatusServer.EVENTS, event));
   }
@@ -114,7 +142,12 @@ public final class Agent extends VerticleBase {
     List<Future<?>> stops = new ArrayList<>();
     monitors.values().forEach(m -> stops.add(m.stop()));
     // The status listener is a child deployment: Vert.x undeploys it with this verticle.
-    return Future.join(stops);
+    KubernetesClient client = kubernetes;
+    return Future.join(stops).transform(done -> client == null ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> {
+          client.close();
+          return null;
+        }, false));
   }
 
   /** The port the status listener is bound to (useful when configured as 0). */
@@ -156,7 +189,7 @@ public final class Agent extends VerticleBase {
       if (current != null && current.config().withNodes(s.nodes()).equals(s)) {
         // Only the nodes changed: the pool follows live (new ones probed at once, removed ones
         // drained), every other node keeps its probe state, and HAProxy needs no reload.
-        current.update(s, source.targets(s));
+        current.reconfigure(s);
         kept.put(s.name(), current);
         changes.add("nodes of " + s.name());
         continue;
@@ -171,6 +204,9 @@ public final class Agent extends VerticleBase {
       stopping.add(m.stop());
       changes.add("removed " + m.name());
     });
+    if (!java.util.Objects.equals(next.kubernetes(), config.kubernetes())) {
+      changes.add("kubernetes connection unchanged until restart");
+    }
     if (!next.status().equals(config.status())) {
       changes.add("status listener unchanged until restart (" + next.status().host() + ":" + next.status().port() + ")");
     }
@@ -208,6 +244,7 @@ public final class Agent extends VerticleBase {
             .put("version", Version.get())
             .put("startedAt", startedAt.toString())
             .put("problems", new JsonArray(problems()))
+            .put("warnings", new JsonArray(warnings()))
             .put("lastConfigReload", lastConfigReload))
         .put("services", services);
   }
@@ -220,6 +257,11 @@ public final class Agent extends VerticleBase {
       problems.add(m == null ? "service " + s.name() + ": restarting after a config change" : m.problem());
     }
     return problems.stream().filter(Objects::nonNull).toList();
+  }
+
+  /** What is degraded without making the agent unhealthy (the Kubernetes API out of reach). */
+  public List<String> warnings() {
+    return monitors.values().stream().map(ServiceMonitor::warning).filter(Objects::nonNull).toList();
   }
 
   /** Whether every service has made its first apply attempt (successful or not). */

@@ -10,6 +10,9 @@ import dev.lbhealth.agent.decision.Decision;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.decision.Timers;
+import dev.lbhealth.agent.discovery.BackendSource;
+import dev.lbhealth.agent.discovery.Placement;
+import dev.lbhealth.agent.discovery.StaticBackendSource;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.Health;
 import dev.lbhealth.agent.health.HealthCounter;
@@ -24,7 +27,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -51,6 +56,11 @@ final class ServiceMonitor implements ApplyListener {
   private final Timers timers;
   private final Coalescer coalescer;
   private Map<Target, TargetState> targets = new LinkedHashMap<>();
+  /** Pushes discovered targets (Kubernetes), or null for static nodes only. */
+  private final BackendSource discovery;
+  private Map<Target, Placement> discovered = Map.of();
+  /** Whether the source has told its first view: nothing is decided before. */
+  private boolean discoveryKnown;
   private boolean started;
   private ServerSet requested;
   private long requestedAtNanos;
@@ -74,8 +84,10 @@ final class ServiceMonitor implements ApplyListener {
    * @param afterApply runs after every apply, on the agent's context
    * @param events what happened, as JSON for /events
    */
-  ServiceMonitor(ServiceConfig service, List<Target> targetList, Probe probe, Function<ApplyListener, LbWriter> writers,
+  ServiceMonitor(ServiceConfig service, BackendSource discovery, Probe probe, Function<ApplyListener, LbWriter> writers,
       Timers timers, Runnable afterApply, AgentMetrics metrics, Consumer<JsonObject> events) {
+    this.discovery = discovery;
+    this.discoveryKnown = discovery == null;
     this.afterApply = afterApply;
     this.metrics = metrics;
     this.events = events;
@@ -85,41 +97,75 @@ final class ServiceMonitor implements ApplyListener {
     this.timers = timers;
     this.coalescer = new Coalescer(timers, service.coalesceMin().toMillis(), service.coalesceMax().toMillis(), this::apply);
     metrics.servers(service.name(), this::count);
-    update(service, targetList);
   }
 
+  /** Starts probing the static nodes, and the discovery source if there is one. */
   void start() {
     started = true;
-    long interval = service.probe().interval().toMillis();
-    for (TargetState ts : targets.values()) {
-      // Spread the first probes over a quarter interval: nodes are not hit all at once, and the
-      // first apply still comes soon after start.
-      ts.timer = timers.setTimer(ThreadLocalRandom.current().nextLong(Math.max(1, interval / 4)), () -> probe(ts));
+    rebuild(true);
+    if (discovery != null) {
+      discovery.start(view -> {
+        if (!stopped) {
+          discovered = view;
+          discoveryKnown = true;
+          rebuild(false);
+        }
+      });
     }
   }
 
   /**
-   * Makes {@code next} the service's targets: new ones are probed at once, removed ones stop
-   * being probed and lose their series, unchanged ones keep their state. The LB follows with the
-   * next decision (a removed server drains, then goes).
+   * Takes a config that differs from the running one in its static nodes only: new nodes are
+   * probed at once, removed ones stop being probed and lose their series, the others keep their
+   * state. The LB follows with the next decision (a removed server drains, then goes).
    */
-  void update(ServiceConfig config, List<Target> next) {
+  void reconfigure(ServiceConfig config) {
     service = config;
+    rebuild(false);
+  }
+
+  /**
+   * Makes the static nodes plus the discovered targets (those on a node not listed statically)
+   * the pool: new targets are probed (spread over a quarter interval at start, else at once),
+   * removed ones dropped, unchanged ones keep their state; a target that discovery newly says
+   * serves is probed at once.
+   */
+  private void rebuild(boolean spread) {
+    Map<Target, Placement> view = new LinkedHashMap<>();
+    Set<String> staticNodes = new HashSet<>();
+    for (Target t : new StaticBackendSource().targets(service)) {
+      view.put(t, Placement.UNKNOWN);
+      staticNodes.add(t.node());
+    }
+    discovered.forEach((t, p) -> {
+      if (!staticNodes.contains(t.node())) {
+        view.put(t, p);
+      }
+    });
     Map<Target, TargetState> old = targets;
     Map<Target, TargetState> pool = new LinkedHashMap<>();
+    long interval = service.probe().interval().toMillis();
     int added = 0;
-    for (Target t : next) {
-      TargetState ts = old.remove(t);
+    boolean placementChanged = false;
+    for (Map.Entry<Target, Placement> e : view.entrySet()) {
+      TargetState ts = old.remove(e.getKey());
       if (ts == null) {
         added++;
-        ts = new TargetState(t, new HealthCounter(service.probe().rise(), service.probe().fall()));
-        metrics.target(t, ts.healthGauge, ts.inRotationGauge);
-        if (started) {
-          TargetState fresh = ts;
-          ts.timer = timers.setTimer(0, () -> probe(fresh));
+        ts = new TargetState(e.getKey(), new HealthCounter(service.probe().rise(), service.probe().fall()));
+        ts.placement = e.getValue();
+        metrics.target(ts.target, ts.healthGauge, ts.inRotationGauge);
+        TargetState fresh = ts;
+        ts.timer = timers.setTimer(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, interval / 4)) : 0, () -> probe(fresh));
+      } else if (ts.placement != e.getValue()) {
+        placementChanged = true;
+        LOG.info("service {} node {}: kubernetes says {} (was {})", service.name(), ts.target.node(),
+            e.getValue().name().toLowerCase(), ts.placement.name().toLowerCase());
+        if (e.getValue() == Placement.SERVING) {
+          probeNow(ts);
         }
+        ts.placement = e.getValue();
       }
-      pool.put(t, ts);
+      pool.put(e.getKey(), ts);
     }
     for (TargetState gone : old.values()) {
       timers.cancelTimer(gone.timer);
@@ -127,18 +173,32 @@ final class ServiceMonitor implements ApplyListener {
       metrics.forget(gone.target);
     }
     targets = pool;
-    if (started && (added > 0 || !old.isEmpty())) {
+    boolean poolChanged = added > 0 || !old.isEmpty();
+    if (!spread && poolChanged) {
       LOG.info("service {}: targets now [{}]", service.name(), String.join(", ", pool.keySet().stream().map(Target::node).toList()));
+    }
+    if (poolChanged || placementChanged) {
       decide();
+    }
+  }
+
+  /** Probes the target now: at once, or right after the probe that is out. */
+  private void probeNow(TargetState ts) {
+    if (ts.probing) {
+      ts.probeAgainAtOnce = true;
+    } else {
+      timers.cancelTimer(ts.timer);
+      ts.timer = timers.setTimer(0, () -> probe(ts));
     }
   }
 
   Future<Void> stop() {
     stopped = true;
     coalescer.cancel();
+    Future<Void> sourceStopped = discovery == null ? Future.succeededFuture() : discovery.stop();
     targets.values().forEach(ts -> timers.cancelTimer(ts.timer));
     Future<?> inFlight = applying == null ? Future.succeededFuture() : applying.otherwiseEmpty();
-    return inFlight.transform(done -> writer.close()).transform(done -> probe.close());
+    return Future.join(inFlight, sourceStopped).transform(done -> writer.close()).transform(done -> probe.close());
   }
 
   String name() {
@@ -155,6 +215,9 @@ final class ServiceMonitor implements ApplyListener {
 
   /** Null while healthy, else why not (for /healthz). */
   String problem() {
+    if (lastApply == null && discoveryKnown && targets.isEmpty()) {
+      return "service " + service.name() + ": no targets (no static nodes, and discovery found none)";
+    }
     if (lastApply == null) {
       return "service " + service.name() + ": nothing applied yet";
     }
@@ -164,19 +227,28 @@ final class ServiceMonitor implements ApplyListener {
     return null;
   }
 
+  /** What keeps discovery from being current (the API out of reach), or null: a warning, not a failure. */
+  String warning() {
+    String problem = discovery == null ? null : discovery.problem();
+    return problem == null ? null : "service " + service.name() + ": " + problem;
+  }
+
   private void probe(TargetState ts) {
     if (stopped || targets.get(ts.target) != ts) {
       return;
     }
+    ts.probing = true;
     long started = timers.nowMillis();
     probe.check(ts.target, Probes.timeout(service.probe(), ts.counter.health() != Health.UNKNOWN)).onComplete(ar -> {
+      ts.probing = false;
       if (stopped || targets.get(ts.target) != ts) {
         return; // stopped, or the target left the pool while its probe was out
       }
       record(ts, ar.succeeded() ? ar.result() : new ProbeResult(false, 0, String.valueOf(ar.cause())));
       long interval = service.probe().interval().toMillis();
       double spread = service.probe().jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-      long next = Math.round(interval * (1 + spread)) - (timers.nowMillis() - started);
+      long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (timers.nowMillis() - started);
+      ts.probeAgainAtOnce = false;
       ts.timer = timers.setTimer(Math.max(1, next), () -> probe(ts));
     });
   }
@@ -202,11 +274,14 @@ final class ServiceMonitor implements ApplyListener {
   }
 
   private void decide() {
+    if (!started || !discoveryKnown || targets.isEmpty()) {
+      return; // nothing to decide on yet
+    }
     if (lastApply == null && targets.values().stream().anyMatch(ts -> ts.counter.health() == Health.UNKNOWN)) {
       return; // the first apply waits for every node's first answer
     }
     ServerSet desired = Decision.desired(List.copyOf(targets.keySet()), t -> targets.get(t).counter.health(),
-        service.whenEmpty(), applied);
+        t -> targets.get(t).placement, service.whenEmpty(), applied);
     if (requested == null || !desired.sameServers(requested)) {
       requested = desired;
       requestedAtNanos = System.nanoTime();
@@ -308,6 +383,9 @@ final class ServiceMonitor implements ApplyListener {
             .put("upstream", service.lb().upstream())
             .put("live", writer.switchesLive()))
         .put("nodes", nodes);
+    if (discovery != null) {
+      out.put("discovery", new JsonObject().put("source", discovery.describe()).put("problem", discovery.problem()));
+    }
     if (applied != null) {
       out.put("serverSet", new JsonObject()
           .put("active", new JsonArray(applied.activeNodes()))
@@ -335,6 +413,7 @@ final class ServiceMonitor implements ApplyListener {
         .put("address", ts.target.hostPort())
         .put("health", ts.counter.health().name().toLowerCase())
         .put("state", state == null ? null : state.word())
+        .put("kubernetes", ts.placement == Placement.UNKNOWN ? null : ts.placement.name().toLowerCase())
         .put("inRotation", state == ServerState.READY)
         .put("consecutiveSuccesses", ts.counter.consecutiveSuccesses())
         .put("consecutiveFailures", ts.counter.consecutiveFailures())
@@ -356,6 +435,9 @@ final class ServiceMonitor implements ApplyListener {
     Instant lastAt;
     Instant since;
     long timer = -1;
+    boolean probing;
+    boolean probeAgainAtOnce;
+    Placement placement = Placement.UNKNOWN;
     final AtomicInteger healthGauge = new AtomicInteger(-1);
     final AtomicInteger inRotationGauge = new AtomicInteger(0);
 

@@ -5,7 +5,11 @@ import dev.lbhealth.agent.config.AgentConfig;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.Decision;
 import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.discovery.KubernetesClients;
+import dev.lbhealth.agent.discovery.KubernetesView;
+import dev.lbhealth.agent.discovery.Placement;
 import dev.lbhealth.agent.discovery.StaticBackendSource;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.Health;
 import dev.lbhealth.agent.health.HealthCounter;
@@ -23,7 +27,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "dry-run", mixinStandardHelpOptions = true,
-    description = "Probe every node once and print what would be written; change nothing.")
+    description = "Ask Kubernetes (if configured), probe every node once and print what would be written; change nothing.")
 final class DryRunCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the agent's YAML config")
   Path config;
@@ -35,9 +39,26 @@ final class DryRunCommand implements Callable<Integer> {
       return Main.EXIT_CONFIG;
     }
     Vertx vertx = Vertx.vertx();
+    KubernetesClient kubernetes = loaded.kubernetes() == null ? null : KubernetesClients.create(vertx, loaded.kubernetes());
     try {
       for (ServiceConfig service : loaded.services()) {
-        List<Target> targets = new StaticBackendSource().targets(service);
+        Map<Target, Placement> placement = new LinkedHashMap<>();
+        new StaticBackendSource().targets(service).forEach(t -> placement.put(t, Placement.UNKNOWN));
+        if (service.kubernetes() != null) {
+          KubernetesView view = KubernetesView.of(service, kubernetes.nodes().list().getItems(),
+              kubernetes.pods().inNamespace(service.kubernetes().namespace())
+                  .withLabelSelector(service.kubernetes().selector()).list().getItems());
+          System.out.println("# service " + service.name() + ": what Kubernetes says (" + service.kubernetes().namespace()
+              + "/" + service.kubernetes().selector() + ")");
+          view.targets().forEach((t, p) -> System.out.printf("#   %-20s %-22s %s%n", t.node(), t.hostPort(), p.name().toLowerCase()));
+          view.refused().forEach(r -> System.out.println("#   " + r));
+          view.targets().forEach((t, p) -> {
+            if (placement.keySet().stream().noneMatch(known -> known.node().equals(t.node()))) {
+              placement.put(t, p);
+            }
+          });
+        }
+        List<Target> targets = List.copyOf(placement.keySet());
         Probe probe = Probes.create(vertx, service.probe());
         Map<Target, Health> health = new LinkedHashMap<>();
         System.out.println("# service " + service.name() + ": probed as the agent does at start");
@@ -53,13 +74,16 @@ final class DryRunCommand implements Callable<Integer> {
           System.out.printf("#   %-20s %-22s %s (%.1f ms)%n", t.node(), t.hostPort(),
               r.healthy() ? "up" : "down: " + r.detail(), r.latencyNanos() / 1e6);
         }
-        ServerSet set = Decision.desired(targets, health::get, service.whenEmpty(), null);
+        ServerSet set = Decision.desired(targets, health::get, placement::get, service.whenEmpty(), null);
         System.out.println("# would write " + service.lb().file() + " (" + set.reason() + "):");
         System.out.println(LbWriters.preview(service, set));
         probe.close();
       }
       return 0;
     } finally {
+      if (kubernetes != null) {
+        kubernetes.close();
+      }
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }

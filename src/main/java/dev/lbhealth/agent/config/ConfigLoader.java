@@ -52,8 +52,10 @@ public final class ConfigLoader {
     }
     List<String> errors = new ArrayList<>();
     Section top = new Section(root, "", errors);
-    top.rejectUnknown(Set.of("status", "services"));
+    top.rejectUnknown(Set.of("status", "kubernetes", "services"));
     StatusConfig status = status(top.section("status", false));
+    Section kubeSection = top.section("kubernetes", false);
+    KubernetesConfig kubernetes = kubeSection == null ? null : kubernetes(kubeSection);
     List<ServiceConfig> services = new ArrayList<>();
     List<Section> items = top.list("services");
     if (items.isEmpty() && top.has("services")) {
@@ -63,10 +65,15 @@ public final class ConfigLoader {
       services.add(service(s));
     }
     checkUnique(services, errors);
+    for (int i = 0; i < services.size(); i++) {
+      if (services.get(i).kubernetes() != null && kubernetes == null && !top.has("kubernetes")) {
+        errors.add("services[" + i + "].kubernetes: needs the top-level kubernetes section (kubeconfig, or server and token-file)");
+      }
+    }
     if (!errors.isEmpty()) {
       throw new ConfigException(source, errors);
     }
-    return new AgentConfig(status, services);
+    return new AgentConfig(status, kubernetes, services);
   }
 
   private static StatusConfig status(Section s) {
@@ -101,7 +108,7 @@ public final class ConfigLoader {
   }
 
   private static ServiceConfig service(Section s) {
-    s.rejectUnknown(Set.of("name", "port", "mode", "probe", "nodes", "when-empty", "coalesce", "lb"));
+    s.rejectUnknown(Set.of("name", "port", "mode", "probe", "nodes", "when-empty", "coalesce", "lb", "kubernetes"));
     String name = s.requiredString("name");
     if (name != null && !Names.isName(name)) {
       s.error("name", "'" + name + "' is not a valid name (" + Names.NAME_RULE + ")");
@@ -110,7 +117,9 @@ public final class ConfigLoader {
     Mode mode = s.choice("mode", Mode.class, Mode.TCP);
     Section probeSection = s.section("probe", true);
     ProbeConfig probe = probeSection == null ? null : probe(probeSection);
-    List<NodeConfig> nodes = nodes(s);
+    Section kubeSection = s.section("kubernetes", false);
+    KubernetesTargets kubernetes = kubeSection == null ? null : kubernetesTargets(kubeSection);
+    List<NodeConfig> nodes = nodes(s, kubeSection == null);
     WhenEmpty whenEmpty = s.choice("when-empty", WhenEmpty.class, WhenEmpty.ALL_NODES);
 
     Duration min = Duration.ofMillis(20);
@@ -129,7 +138,7 @@ public final class ConfigLoader {
     }
     Section lbSection = s.section("lb", true);
     LbConfig lb = lbSection == null ? null : lb(lbSection, name);
-    return new ServiceConfig(name, port, mode, probe, nodes, whenEmpty, min, max, lb);
+    return new ServiceConfig(name, port, mode, probe, nodes, whenEmpty, min, max, lb, kubernetes);
   }
 
   private static ProbeConfig probe(Section s) {
@@ -179,9 +188,12 @@ public final class ConfigLoader {
     return new ProbeConfig(type, interval, timeout, rise, fall, jitter, expect, path, status);
   }
 
-  private static List<NodeConfig> nodes(Section s) {
+  private static List<NodeConfig> nodes(Section s, boolean required) {
     List<NodeConfig> nodes = new ArrayList<>();
     Map<String, Integer> seen = new HashMap<>();
+    if (!required && !s.has("nodes")) {
+      return nodes;
+    }
     List<Section> items = s.list("nodes");
     if (items.isEmpty() && s.has("nodes")) {
       s.error("nodes", "must name at least one node");
@@ -202,6 +214,64 @@ public final class ConfigLoader {
       nodes.add(new NodeConfig(name, address));
     }
     return nodes;
+  }
+
+  private static KubernetesConfig kubernetes(Section s) {
+    s.rejectUnknown(Set.of("kubeconfig", "server", "token-file", "ca-file"));
+    Path kubeconfig = readableFile(s, "kubeconfig");
+    String server = s.string("server", null);
+    Path token = readableFile(s, "token-file");
+    Path ca = readableFile(s, "ca-file");
+    if (!s.has("kubeconfig") && server == null) {
+      s.error("kubeconfig", "give either kubeconfig, or server with token-file");
+    } else if (s.has("kubeconfig") && server != null) {
+      s.error("server", "give either kubeconfig or server, not both");
+    }
+    if (server != null && !server.matches("https?://[A-Za-z0-9.:\\[\\]-]+(:\\d{1,5})?/?")) {
+      s.error("server", "'" + Names.cut(server) + "' must be a URL such as https://10.0.0.1:6443");
+    }
+    if (server != null && token == null && !s.has("token-file")) {
+      s.error("token-file", "is required with server (the service account's token, see config/rbac.yaml)");
+    }
+    if (kubeconfig != null && (s.has("token-file") || s.has("ca-file"))) {
+      s.error(s.has("token-file") ? "token-file" : "ca-file", "only applies with server (a kubeconfig holds its own)");
+    }
+    return new KubernetesConfig(kubeconfig, server, token, ca);
+  }
+
+  /** An absolute path to a readable file at key, or null (with an error if it is not one). */
+  private static Path readableFile(Section s, String key) {
+    String text = s.string(key, null);
+    if (text == null) {
+      return null;
+    }
+    Path path = Path.of(text);
+    if (!path.isAbsolute()) {
+      s.error(key, "'" + Names.cut(text) + "' must be an absolute path");
+      return null;
+    }
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+      s.error(key, path + " is not a readable file");
+      return null;
+    }
+    return path;
+  }
+
+  private static KubernetesTargets kubernetesTargets(Section s) {
+    s.rejectUnknown(Set.of("namespace", "selector", "address"));
+    String namespace = s.string("namespace", "default");
+    if (!namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+      s.error("namespace", "'" + Names.cut(namespace) + "' is not a Kubernetes namespace name (lower-case letters, digits, '-')");
+    }
+    String selector = s.requiredString("selector");
+    if (selector != null && (selector.isBlank() || selector.length() > 1024 || !selector.matches("[\\x20-\\x7e]+"))) {
+      s.error("selector", "'" + Names.cut(selector) + "' must be a label selector such as name=hc-rsyncer-app");
+    }
+    String address = s.string("address", "InternalIP");
+    if (!KubernetesTargets.ADDRESS_TYPES.contains(address)) {
+      s.error("address", "'" + Names.cut(address) + "' is not one of " + String.join(", ", KubernetesTargets.ADDRESS_TYPES.stream().sorted().toList()));
+    }
+    return new KubernetesTargets(namespace, selector, address);
   }
 
   private static LbConfig lb(Section s, String serviceName) {

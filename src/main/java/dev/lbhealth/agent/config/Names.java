@@ -46,6 +46,11 @@ public final class Names {
     return HOSTNAME.matcher(s).matches();
   }
 
+  /** A value as error messages quote it: at most 80 characters. */
+  public static String cut(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+  }
+
   /** host:port as the LB writes it; IPv6 literals go in brackets. */
   public static String hostPort(String address, int port) {
     return (address.contains(":") ? "[" + address + "]" : address) + ":" + port;

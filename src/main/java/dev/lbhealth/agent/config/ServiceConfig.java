@@ -10,6 +10,8 @@ import java.util.List;
  * @param whenEmpty what the LB gets when no node is healthy
  * @param coalesceMin quiet time a change must see before it is applied
  * @param coalesceMax the longest a change waits while changes keep coming
+ * @param nodes static nodes (may be empty when {@code kubernetes} finds them)
+ * @param kubernetes where the service's pods are found, or null for static nodes only
  */
 public record ServiceConfig(
     String name,
@@ -20,7 +22,8 @@ public record ServiceConfig(
     WhenEmpty whenEmpty,
     Duration coalesceMin,
     Duration coalesceMax,
-    LbConfig lb) {
+    LbConfig lb,
+    KubernetesTargets kubernetes) {
 
   public ServiceConfig {
     nodes = List.copyOf(nodes);
@@ -28,7 +31,7 @@ public record ServiceConfig(
 
   /** The same service with other nodes: a change the agent makes live, keeping probe state. */
   public ServiceConfig withNodes(List<NodeConfig> other) {
-    return new ServiceConfig(name, port, mode, probe, other, whenEmpty, coalesceMin, coalesceMax, lb);
+    return new ServiceConfig(name, port, mode, probe, other, whenEmpty, coalesceMin, coalesceMax, lb, kubernetes);
   }
 
   public enum Mode {

@@ -2,28 +2,32 @@ package dev.lbhealth.agent.decision;
 
 import dev.lbhealth.agent.config.ServiceConfig.WhenEmpty;
 import dev.lbhealth.agent.decision.ServerSet.Server;
+import dev.lbhealth.agent.discovery.Placement;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.Health;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /** Turns targets, their health and what discovery says of them into the desired server set. Pure. */
 public final class Decision {
   private Decision() {}
 
   /**
+   * A target is in rotation when its probe passes and discovery lets it serve ({@link
+   * Placement#SERVING}, or {@link Placement#UNKNOWN}: the probe alone decides); a terminating one
+   * drains whatever its health. When no target is in rotation, {@code whenEmpty} decides for the
+   * targets that are not terminating.
+   *
    * @param health each target's health (UNKNOWN until its first answer)
-   * @param draining whether discovery says the target is leaving (its pod terminating): it drains
-   *     whatever its health, and never counts as a healthy node
+   * @param placement what discovery says of each target
    * @param lastApplied the set last applied, or null; used by {@link WhenEmpty#LAST_SET}
    */
-  public static ServerSet desired(List<Target> targets, Function<Target, Health> health, Predicate<Target> draining,
-      WhenEmpty whenEmpty, ServerSet lastApplied) {
+  public static ServerSet desired(List<Target> targets, Function<Target, Health> health,
+      Function<Target, Placement> placement, WhenEmpty whenEmpty, ServerSet lastApplied) {
     boolean anyUp = false;
     for (Target t : targets) {
-      if (!draining.test(t) && health.apply(t) == Health.UP) {
+      if (eligible(t, health, placement)) {
         anyUp = true;
         break;
       }
@@ -36,10 +40,10 @@ public final class Decision {
     List<Server> servers = new ArrayList<>(targets.size());
     for (Target t : targets) {
       ServerState state;
-      if (draining.test(t)) {
+      if (placement.apply(t) == Placement.TERMINATING) {
         state = ServerState.DRAIN;
       } else if (anyUp) {
-        state = health.apply(t) == Health.UP ? ServerState.READY : ServerState.MAINT;
+        state = eligible(t, health, placement) ? ServerState.READY : ServerState.MAINT;
       } else {
         state = switch (whenEmpty) {
           case ALL_NODES -> ServerState.READY;
@@ -52,9 +56,14 @@ public final class Decision {
     return new ServerSet(servers, reason);
   }
 
-  /** {@link #desired} for targets that discovery does not drain. */
+  private static boolean eligible(Target t, Function<Target, Health> health, Function<Target, Placement> placement) {
+    Placement p = placement.apply(t);
+    return (p == Placement.SERVING || p == Placement.UNKNOWN) && health.apply(t) == Health.UP;
+  }
+
+  /** {@link #desired} for targets discovery says nothing of (static nodes): the probe decides. */
   public static ServerSet desired(List<Target> targets, Function<Target, Health> health, WhenEmpty whenEmpty,
       ServerSet lastApplied) {
-    return desired(targets, health, t -> false, whenEmpty, lastApplied);
+    return desired(targets, health, t -> Placement.UNKNOWN, whenEmpty, lastApplied);
   }
 }

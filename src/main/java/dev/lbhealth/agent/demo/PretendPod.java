@@ -22,6 +22,7 @@ public final class PretendPod {
   private NetServer server;
   private volatile long listeningSinceNanos;
   private volatile long firstClientDataNanos;
+  private volatile boolean silent;
 
   public PretendPod(Vertx vertx, String node, String address, int port) {
     this(vertx, node, address, port, BANNER);
@@ -41,9 +42,13 @@ public final class PretendPod {
 
   public Future<Void> start() {
     firstClientDataNanos = 0;
+    silent = false;
     server = vertx.createNetServer(new NetServerOptions().setHost(address).setPort(port).setReuseAddress(true));
     server.connectHandler(socket -> {
       socket.exceptionHandler(e -> socket.close()); // a client that resets is fine
+      if (silent) {
+        return; // accepted, and never a word: a pod whose process is gone but whose port is not
+      }
       socket.write(banner + "\r\n");
       socket.handler(data -> {
         if (firstClientDataNanos == 0) {
@@ -53,6 +58,14 @@ public final class PretendPod {
       });
     });
     return server.listen().onSuccess(s -> listeningSinceNanos = System.nanoTime()).mapEmpty();
+  }
+
+  /**
+   * From now on accepts connections but serves nothing, as a terminating pod whose process has
+   * stopped while its port is still open.
+   */
+  public void silence() {
+    silent = true;
   }
 
   /** Closes the listener and every open connection, as a pod that is deleted. */

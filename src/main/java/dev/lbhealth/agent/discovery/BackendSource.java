@@ -1,12 +1,32 @@
 package dev.lbhealth.agent.discovery;
 
-import dev.lbhealth.agent.config.ServiceConfig;
-import java.util.List;
+import io.vertx.core.Future;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * Where a service's targets come from. Implementations are called on the agent's context and
- * must not block; the list keeps the configured node order, which is the order the LB sees.
+ * A source that pushes a service's targets (Kubernetes): it tells the service whenever its targets
+ * or what it knows of them change; the service never polls it. Static nodes come from the config
+ * and need no source.
+ *
+ * <p>Threading: {@link #start} and {@link #stop} are called on the agent's context, and the
+ * listener is always called there too (a source hops onto it from its own threads). Failure:
+ * when the source loses its view (the API out of reach, forbidden), it keeps telling the last
+ * targets it knew, with placement {@link Placement#UNKNOWN} so that probes alone decide, and
+ * says why in {@link #problem}; it never empties the view because it lost contact.
  */
 public interface BackendSource {
-  List<Target> targets(ServiceConfig service);
+  /**
+   * Starts; {@code listener} gets the whole view (targets in LB order, each with its placement)
+   * on every change, the first time once the source knows something.
+   */
+  void start(Consumer<Map<Target, Placement>> listener);
+
+  Future<Void> stop();
+
+  /** Null while the view is current, else why not (for /status and /healthz). */
+  String problem();
+
+  /** What it watches, for /status: e.g. {@code kubernetes default/name=hc-rsyncer-app}. */
+  String describe();
 }

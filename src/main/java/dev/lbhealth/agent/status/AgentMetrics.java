@@ -127,6 +127,13 @@ public final class AgentMetrics {
     }
   }
 
+  /** Registers whether a service's Kubernetes view is current (1) or kept from before the API went away (0). */
+  public void kubernetesConnected(String service, java.util.function.BooleanSupplier connected) {
+    Gauge.builder("lb_agent_kubernetes_connected", () -> connected.getAsBoolean() ? 1 : 0)
+        .description("Whether the service's view of the Kubernetes API is current (1) or the last known one (0)")
+        .tags("service", service).register(registry);
+  }
+
   /** A write of the LB file after a live (Runtime API) switch, by outcome. */
   public void fileWrite(String service, FileWrite write) {
     Counter.builder("lb_agent_file_writes")

@@ -135,9 +135,13 @@ public final class StatusServer {
 
   private void healthz(RoutingContext ctx) {
     List<String> now = problems.get();
+    JsonObject agent = status.get().getJsonObject("agent");
     JsonObject body = new JsonObject()
         .put("status", now.isEmpty() ? "ok" : "failing")
-        .put("problems", new JsonArray(now));
+        .put("problems", new JsonArray(now))
+        // Degraded without being unhealthy (the Kubernetes API out of reach): never a 503, so a
+        // keepalived pair does not fail over for what both LB boxes see alike.
+        .put("warnings", agent == null || agent.getJsonArray("warnings") == null ? new JsonArray() : agent.getJsonArray("warnings"));
     ctx.response().setStatusCode(now.isEmpty() ? 200 : 503);
     send(ctx, "application/json", Buffer.buffer(body.encodePrettily()));
   }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import dev.lbhealth.agent.discovery.FakeCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,6 +106,34 @@ class CommandLineTest {
       assertTrue(r.out().contains("    server galileo 127.0.0.3:" + port + " disabled\n"), r.out());
       assertTrue(r.out().contains("down: connection refused"), r.out());
       assertFalse(Files.exists(dir.resolve("conf.d/rsync-ssh.cfg")));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  @Test
+  void dryRunShowsWhatKubernetesSaysAndRendersWithIt() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (FakeCluster cluster = new FakeCluster()) {
+      int port = SeedScenario.freePort();
+      cluster.node("copernicus", "127.0.0.2");
+      cluster.node("galileo", "127.0.0.3");
+      cluster.pod("rsyncer-1", "copernicus", port);
+      cluster.ready("rsyncer-1", true);
+      // Both ports answer, but only copernicus has a Ready pod of the service.
+      for (String[] node : new String[][] {{"copernicus", "127.0.0.2"}, {"galileo", "127.0.0.3"}}) {
+        new PretendPod(vertx, node[0], node[1], port).start().toCompletionStage().toCompletableFuture().get();
+      }
+      Files.writeString(dir.resolve("agent.yaml"), cluster.agentYaml(dir) + Files.readString(config(port, 9900))
+          .replace("    nodes:\n      - { name: copernicus, address: 127.0.0.2 }\n      - { name: galileo, address: 127.0.0.3 }\n",
+              "    kubernetes: { selector: \"name=" + FakeCluster.LABEL + "\" }\n"));
+      Run r = run("dry-run", "--config", dir.resolve("agent.yaml").toString());
+      assertEquals(0, r.exit(), r.out());
+      assertTrue(r.out().contains("what Kubernetes says (default/name=" + FakeCluster.LABEL + ")"), r.out());
+      assertTrue(r.out().matches("(?s).*#   copernicus +127\\.0\\.0\\.2:" + port + " +serving\n.*"), r.out());
+      assertTrue(r.out().matches("(?s).*#   galileo +127\\.0\\.0\\.3:" + port + " +absent\n.*"), r.out());
+      assertTrue(r.out().contains("    server copernicus 127.0.0.2:" + port + "\n"), r.out());
+      assertTrue(r.out().contains("    server galileo 127.0.0.3:" + port + " disabled\n"), "its port answers, but no Ready pod: " + r.out());
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }

@@ -136,6 +136,51 @@ class ConfigLoaderTest {
     assertEquals(LbConfig.OnDrift.CORRECT, lb.onDrift());
   }
 
+  /** A service that finds its nodes in Kubernetes, under the given top-level section. */
+  private String kubernetes(String top, String serviceSection) {
+    return top + """
+        services:
+          - name: rsync-ssh
+            port: 9890
+            probe: { type: tcp }
+            kubernetes: %s
+            lb: { file: %s/rsync.cfg }
+        """.formatted(serviceSection, dir);
+  }
+
+  @Test
+  void readsKubernetesDiscoveryWithItsDefaults() throws Exception {
+    Path kubeconfig = Files.writeString(dir.resolve("k3s.yaml"), "apiVersion: v1\nkind: Config\n");
+    AgentConfig c = ConfigLoader.parse(kubernetes("kubernetes: { kubeconfig: " + kubeconfig + " }\n",
+        "{ selector: \"name=hc-rsyncer-app\" }"), "t");
+    assertEquals(new KubernetesConfig(kubeconfig, null, null, null), c.kubernetes());
+    assertEquals(new KubernetesTargets("default", "name=hc-rsyncer-app", "InternalIP"), c.services().get(0).kubernetes());
+    assertEquals(List.of(), c.services().get(0).nodes(), "static nodes are optional beside discovery");
+  }
+
+  @Test
+  void namesEveryKubernetesMistakeWithItsPath() throws Exception {
+    assertEquals(List.of("services[0].kubernetes: needs the top-level kubernetes section (kubeconfig, or server and token-file)"),
+        errors(kubernetes("", "{ selector: \"name=x\" }")));
+    assertEquals(List.of("kubernetes.kubeconfig: give either kubeconfig, or server with token-file"),
+        errors(kubernetes("kubernetes: {}\n", "{ selector: \"name=x\" }")));
+    assertEquals(List.of("kubernetes.token-file: is required with server (the service account's token, see config/rbac.yaml)"),
+        errors(kubernetes("kubernetes: { server: \"https://127.0.0.1:6443\" }\n", "{ selector: \"name=x\" }")));
+    assertEquals(List.of("kubernetes.kubeconfig: " + dir.resolve("none.yaml") + " is not a readable file"),
+        errors(kubernetes("kubernetes: { kubeconfig: " + dir.resolve("none.yaml") + " }\n", "{ selector: \"name=x\" }")));
+    Path token = Files.writeString(dir.resolve("token"), "t");
+    List<String> service = errors(kubernetes("kubernetes: { server: \"https://127.0.0.1:6443\", token-file: " + token + " }\n",
+        "{ namespace: Default, address: PodIP, color: blue }"));
+    assertEquals(List.of(
+        "services[0].kubernetes.color: unknown key (valid here: address, namespace, selector)",
+        "services[0].kubernetes.namespace: 'Default' is not a Kubernetes namespace name (lower-case letters, digits, '-')",
+        "services[0].kubernetes.selector: is required",
+        "services[0].kubernetes.address: 'PodIP' is not one of ExternalIP, Hostname, InternalIP"), service);
+    assertEquals(List.of("services[0].nodes: is required"),
+        errors(service("type: tcp", "").replace("    nodes:\n      - { name: copernicus, address: 127.0.0.2 }\n      - { name: galileo, address: 127.0.0.3 }\n", "")),
+        "without discovery, static nodes are required");
+  }
+
   @Test
   void rejectsAMissingDirectoryForTheLbFile() {
     String yaml = service("type: tcp", "").replace(dir + "/rsync.cfg", dir + "/nowhere/rsync.cfg");

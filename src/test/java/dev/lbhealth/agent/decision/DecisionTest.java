@@ -3,11 +3,11 @@ package dev.lbhealth.agent.decision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.lbhealth.agent.config.ServiceConfig.WhenEmpty;
+import dev.lbhealth.agent.discovery.Placement;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.Health;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class DecisionTest {
@@ -46,9 +46,11 @@ class DecisionTest {
   }
 
   @Test
-  void aDrainingTargetDrainsWhateverItsHealthAndIsNeverTheHealthyOne() {
+  void aTerminatingTargetDrainsWhateverItsHealthAndIsNeverTheHealthyOne() {
     Map<Target, Health> health = Map.of(copernicus, Health.UP, galileo, Health.UP, newton, Health.DOWN);
-    ServerSet set = Decision.desired(all, health::get, Set.of(copernicus)::contains, WhenEmpty.NO_NODES, null);
+    Map<Target, Placement> placement = Map.of(copernicus, Placement.TERMINATING, galileo, Placement.SERVING,
+        newton, Placement.SERVING);
+    ServerSet set = Decision.desired(all, health::get, placement::get, WhenEmpty.NO_NODES, null);
     assertEquals(List.of("galileo"), set.activeNodes());
     assertEquals(List.of("copernicus"), set.nodes(ServerState.DRAIN));
     assertEquals(ServerState.MAINT, set.state(newton));
@@ -56,10 +58,23 @@ class DecisionTest {
     // The only healthy node is leaving: the empty-set policy decides for the others, and the
     // leaving node keeps draining rather than being failed open into rotation again.
     ServerSet alone = Decision.desired(all, Map.of(copernicus, Health.UP, galileo, Health.DOWN, newton, Health.DOWN)::get,
-        Set.of(copernicus)::contains, WhenEmpty.ALL_NODES, null);
+        placement::get, WhenEmpty.ALL_NODES, null);
     assertEquals(List.of("galileo", "newton"), alone.activeNodes());
     assertEquals(ServerState.DRAIN, alone.state(copernicus));
     assertEquals("none healthy: all-nodes (fail open)", alone.reason());
+  }
+
+  @Test
+  void aNodeWhosePortAnswersWithoutAReadyPodStaysOutUntilKubernetesSaysReady() {
+    Map<Target, Health> allUp = Map.of(copernicus, Health.UP, galileo, Health.UP, newton, Health.UP);
+    ServerSet starting = Decision.desired(all, allUp::get,
+        Map.of(copernicus, Placement.SERVING, galileo, Placement.ABSENT, newton, Placement.UNKNOWN)::get,
+        WhenEmpty.NO_NODES, null);
+    assertEquals(List.of("copernicus", "newton"), starting.activeNodes(), "absent: out; unknown (API away): the probe decides");
+    ServerSet down = Decision.desired(all, Map.of(copernicus, Health.DOWN, galileo, Health.UP, newton, Health.DOWN)::get,
+        Map.of(copernicus, Placement.SERVING, galileo, Placement.ABSENT, newton, Placement.ABSENT)::get,
+        WhenEmpty.NO_NODES, null);
+    assertEquals(List.of(), down.activeNodes(), "a Ready pod whose port fails is out too");
   }
 
   @Test

@@ -1,0 +1,34 @@
+package dev.lbhealth.agent.discovery;
+
+import dev.lbhealth.agent.config.KubernetesConfig;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+
+/** Makes the agent's Kubernetes client, on the agent's own Vert.x. Blocking (reads files). */
+public final class KubernetesClients {
+  private KubernetesClients() {}
+
+  public static KubernetesClient create(Vertx vertx, KubernetesConfig config) throws IOException {
+    Config base = config.kubeconfig() != null
+        ? Config.fromKubeconfig(Files.readString(config.kubeconfig()))
+        : new ConfigBuilder(Config.empty())
+            .withMasterUrl(config.server())
+            .withOauthToken(Files.readString(config.tokenFile()).strip())
+            .withCaCertFile(config.caFile() == null ? null : config.caFile().toString())
+            .build();
+    Config tuned = new ConfigBuilder(base)
+        // A watch that breaks is re-opened within a second; an API that stays away is retried forever.
+        .withWatchReconnectInterval(1_000)
+        .withWatchReconnectLimit(-1)
+        .withConnectionTimeout(5_000)
+        .withRequestTimeout(10_000)
+        .build();
+    return new KubernetesClientBuilder().withConfig(tuned).withHttpClientFactory(new Vertx5HttpClientFactory(vertx)).build();
+  }
+}

@@ -1,0 +1,110 @@
+package dev.lbhealth.agent.discovery;
+
+import dev.lbhealth.agent.config.Names;
+import dev.lbhealth.agent.config.ServiceConfig;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the Kubernetes API says of a service, as targets: every node with an address of the
+ * configured type is a target (so that a pod that moves while the API is away is still found by
+ * its port), placed by the service's pods on it. A pod counts when one of its containers has a
+ * port whose {@code hostPort} is the service's port. Node names and addresses come from outside:
+ * one that could break or inject LB configuration is refused and reported, never a target. Pure.
+ *
+ * @param targets the targets in node-name order, each with its placement
+ * @param refused what was left out and why, one line each
+ */
+public record KubernetesView(Map<Target, Placement> targets, List<String> refused) {
+  public static KubernetesView of(ServiceConfig service, List<Node> nodes, List<Pod> pods) {
+    Map<String, Placement> byNode = new HashMap<>();
+    for (Pod pod : pods) {
+      String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+      if (node == null || !usesHostPort(pod, service.port())) {
+        continue; // not scheduled yet, or not this service's port
+      }
+      Placement p = pod.getMetadata().getDeletionTimestamp() != null ? Placement.TERMINATING
+          : ready(pod) ? Placement.SERVING : Placement.ABSENT;
+      byNode.merge(node, p, KubernetesView::stronger);
+    }
+    Map<Target, Placement> targets = new LinkedHashMap<>();
+    List<String> refused = new ArrayList<>();
+    List<Node> sorted = new ArrayList<>(nodes);
+    sorted.sort(Comparator.comparing(n -> n.getMetadata().getName()));
+    for (Node node : sorted) {
+      String name = node.getMetadata().getName();
+      if (!Names.isName(name)) {
+        refused.add("node '" + Names.cut(name) + "' left out: its name is not safe for the LB (" + Names.NAME_RULE + ")");
+        continue;
+      }
+      String address = address(node, service.kubernetes().address());
+      if (address == null) {
+        refused.add("node " + name + " left out: no " + service.kubernetes().address() + " address");
+        continue;
+      }
+      if (!Names.isAddress(address)) {
+        refused.add("node " + name + " left out: address '" + Names.cut(address) + "' is not an IP address or host name");
+        continue;
+      }
+      targets.put(new Target(service.name(), name, address, service.port()), byNode.getOrDefault(name, Placement.ABSENT));
+    }
+    return new KubernetesView(targets, refused);
+  }
+
+  /** The same targets, every one {@link Placement#UNKNOWN}: the view to keep while the API is away. */
+  public KubernetesView unknown() {
+    Map<Target, Placement> all = new LinkedHashMap<>();
+    targets.keySet().forEach(t -> all.put(t, Placement.UNKNOWN));
+    return new KubernetesView(all, refused);
+  }
+
+  /** Serving wins over terminating (a new pod is Ready beside the old one), which wins over absent. */
+  private static Placement stronger(Placement a, Placement b) {
+    return a.ordinal() <= b.ordinal() ? a : b;
+  }
+
+  private static boolean usesHostPort(Pod pod, int port) {
+    for (Container c : pod.getSpec().getContainers()) {
+      for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
+        if (p.getHostPort() != null && p.getHostPort() == port && (p.getProtocol() == null || p.getProtocol().equals("TCP"))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean ready(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return false;
+    }
+    for (PodCondition c : pod.getStatus().getConditions()) {
+      if ("Ready".equals(c.getType())) {
+        return "True".equals(c.getStatus());
+      }
+    }
+    return false;
+  }
+
+  private static String address(Node node, String type) {
+    if (node.getStatus() == null || node.getStatus().getAddresses() == null) {
+      return null;
+    }
+    for (NodeAddress a : node.getStatus().getAddresses()) {
+      if (type.equals(a.getType())) {
+        return a.getAddress();
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,136 @@
+package dev.lbhealth.agent.discovery;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * A stand-in Kubernetes API for tests: fabric8's {@code KubernetesMockServer} in CRUD mode on
+ * loopback (watches work, a DELETE of an object holding a finalizer sets its deletionTimestamp and
+ * keeps it), with helpers that act as the kubelet and the scheduler would: nodes with addresses,
+ * pods scheduled on them with a hostPort, made Ready, terminated.
+ */
+public final class FakeCluster implements AutoCloseable {
+  public static final String NAMESPACE = "default";
+  public static final String LABEL = "hc-rsyncer-app";
+  /** Holds a terminating pod, as a grace period does, until the test lets it go. */
+  public static final String FINALIZER = "lb-health-agent.test/grace";
+
+  private KubernetesMockServer server;
+  private NamespacedKubernetesClient client;
+  private int port;
+
+  /** Starts on a free loopback port. */
+  public FakeCluster() throws IOException {
+    this(0);
+  }
+
+  private FakeCluster(int port) throws IOException {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    server.init(InetAddress.getByName("127.0.0.1"), port);
+    this.port = server.getPort();
+    client = server.createClient();
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** The top-level kubernetes section of an agent config for this API (writes a token file). */
+  public String agentYaml(Path dir) throws IOException {
+    Path token = Files.writeString(dir.resolve("token"), "test-token-for-the-fake-api\n");
+    return "kubernetes:\n  server: " + url() + "\n  token-file: " + token + "\n";
+  }
+
+  public NamespacedKubernetesClient client() {
+    return client;
+  }
+
+  public void node(String name, String internalIp) {
+    client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewStatus().addNewAddress().withType("InternalIP").withAddress(internalIp).endAddress()
+        .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build()).create();
+  }
+
+  /** A pod of the service scheduled on {@code node}, not Ready yet, held by the test's finalizer. */
+  public void pod(String name, String node, int hostPort) {
+    client.pods().inNamespace(NAMESPACE).resource(podOn(name, node, hostPort)
+        .withNewStatus().withPhase("Pending").endStatus().build()).create();
+  }
+
+  /** A pod that is Ready already, in one object (as an API back from an outage lists it). */
+  public void readyPod(String name, String node, int hostPort) {
+    client.pods().inNamespace(NAMESPACE).resource(podOn(name, node, hostPort)
+        .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True").endCondition()
+        .endStatus().build()).create();
+  }
+
+  private static PodBuilder podOn(String name, String node, int hostPort) {
+    return new PodBuilder()
+        .withNewMetadata().withName(name).withNamespace(NAMESPACE).addToLabels("name", LABEL).addToFinalizers(FINALIZER).endMetadata()
+        .withNewSpec().withNodeName(node).addNewContainer().withName("sshd").withImage("rsyncer")
+        .addNewPort().withContainerPort(22).withHostPort(hostPort).withProtocol("TCP").endPort().endContainer().endSpec();
+  }
+
+  public void ready(String pod, boolean ready) {
+    Pod current = client.pods().inNamespace(NAMESPACE).withName(pod).get();
+    client.pods().inNamespace(NAMESPACE).resource(new PodBuilder(current).editOrNewStatus().withPhase("Running")
+        .withConditions().addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition()
+        .endStatus().build()).updateStatus();
+  }
+
+  /** Marks the pod terminating (its deletionTimestamp set); it stays until {@link #gone}. */
+  public void terminate(String pod) {
+    client.pods().inNamespace(NAMESPACE).withName(pod).delete();
+  }
+
+  /** The terminating pod's grace is over: it disappears. */
+  public void gone(String pod) {
+    client.pods().inNamespace(NAMESPACE).withName(pod)
+        .edit(p -> new PodBuilder(p).editMetadata().withFinalizers(List.of()).endMetadata().build());
+  }
+
+  public Node getNode(String name) {
+    return client.nodes().withName(name).get();
+  }
+
+  /** Stops answering, as an API server that goes away. */
+  public void stop() {
+    client.close();
+    server.destroy();
+  }
+
+  /**
+   * Answers again on the same port, with the objects {@code restore} creates. A real API server's
+   * resource versions go on counting across an outage (they come from etcd); the new mock's
+   * counter is moved past the old one's first, so that a watch resumed from an old version sees
+   * what changed meanwhile.
+   */
+  public void restart(java.util.function.Consumer<FakeCluster> restore) throws IOException {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    server.init(InetAddress.getByName("127.0.0.1"), port);
+    client = server.createClient();
+    for (int i = 0; i < 100; i++) {
+      client.configMaps().inNamespace(NAMESPACE).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+          .withNewMetadata().withName("etcd-counted-" + i).endMetadata().build()).create();
+    }
+    restore.accept(this);
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}
