@@ -28,6 +28,38 @@ public final class FakeCluster implements AutoCloseable {
   /** Holds a terminating pod, as a grace period does, until the test lets it go. */
   public static final String FINALIZER = "lb-health-agent.test/grace";
 
+  /**
+   * CRUD, plus the one answer CRUD mode never gives: {@code 410 Gone} to a watch whose resource
+   * version is too old, after which an informer must list again.
+   */
+  private static final class Dispatcher extends KubernetesCrudDispatcher {
+    volatile boolean goneOnNextPodWatch;
+    final java.util.concurrent.atomic.AtomicInteger podLists = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
+      String path = request.getPath();
+      if (request.getMethod().equals("GET") && path.contains("/pods?")) {
+        if (!path.contains("watch=true")) {
+          podLists.incrementAndGet();
+        } else if (goneOnNextPodWatch) {
+          goneOnNextPodWatch = false;
+          // As the API server says it: the watch opens, then an ERROR event holding a 410 Status.
+          return new io.fabric8.mockwebserver.http.MockResponse().withWebSocketUpgrade(new io.fabric8.mockwebserver.http.WebSocketListener() {
+            @Override
+            public void onOpen(io.fabric8.mockwebserver.http.WebSocket socket, io.fabric8.mockwebserver.http.Response response) {
+              socket.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                  + "\"message\":\"too old resource version: 5 (9)\",\"reason\":\"Expired\",\"code\":410}}");
+              socket.close(1000, "gone");
+            }
+          });
+        }
+      }
+      return super.dispatch(request);
+    }
+  }
+
+  private Dispatcher dispatcher;
   private KubernetesMockServer server;
   private NamespacedKubernetesClient client;
   private int port;
@@ -38,7 +70,8 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   private FakeCluster(int port) throws IOException {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    dispatcher = new Dispatcher();
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getByName("127.0.0.1"), port);
     this.port = server.getPort();
     client = server.createClient();
@@ -102,6 +135,16 @@ public final class FakeCluster implements AutoCloseable {
         .edit(p -> new PodBuilder(p).editMetadata().withFinalizers(List.of()).endMetadata().build());
   }
 
+  /** The next watch of Pods is answered {@code 410 Gone} (its resource version too old). */
+  public void goneOnNextPodWatch() {
+    dispatcher.goneOnNextPodWatch = true;
+  }
+
+  /** How many times Pods were listed (not watched) so far. */
+  public int podLists() {
+    return dispatcher.podLists.get();
+  }
+
   public Node getNode(String name) {
     return client.nodes().withName(name).get();
   }
@@ -119,7 +162,11 @@ public final class FakeCluster implements AutoCloseable {
    * what changed meanwhile.
    */
   public void restart(java.util.function.Consumer<FakeCluster> restore) throws IOException {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    Dispatcher before = dispatcher;
+    dispatcher = new Dispatcher();
+    dispatcher.goneOnNextPodWatch = before.goneOnNextPodWatch;
+    dispatcher.podLists.set(before.podLists.get());
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getByName("127.0.0.1"), port);
     client = server.createClient();
     for (int i = 0; i < 100; i++) {

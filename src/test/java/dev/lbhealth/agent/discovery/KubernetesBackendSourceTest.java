@@ -113,6 +113,32 @@ class KubernetesBackendSourceTest {
   }
 
   @Test
+  void aWatchAnswered410GoneListsAgainAndFindsThePodThatMovedMeanwhile() throws Exception {
+    cluster.pod("rsyncer-1", "galileo", 9890);
+    cluster.ready("rsyncer-1", true);
+    awaitPlacements(Placement.ABSENT, Placement.SERVING, Placement.ABSENT);
+    int lists = cluster.podLists();
+
+    // The API is away long enough to forget the watch's resource version, and meanwhile the pod
+    // moved to newton: the resumed watch gets 410 Gone, and only a new list can tell the move.
+    cluster.goneOnNextPodWatch();
+    cluster.stop();
+    awaitPlacements(Placement.UNKNOWN, Placement.UNKNOWN, Placement.UNKNOWN);
+    cluster.restart(c -> {
+      c.node("copernicus", "127.0.0.2");
+      c.node("galileo", "127.0.0.3");
+      c.node("newton", "127.0.0.4");
+      c.readyPod("rsyncer-2", "newton", 9890);
+    });
+    awaitPlacements(Placement.ABSENT, Placement.ABSENT, Placement.SERVING);
+    assertTrue(cluster.podLists() > lists, "listed again after the 410");
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.connected());
+    cluster.terminate("rsyncer-2");
+    awaitPlacements(Placement.ABSENT, Placement.ABSENT, Placement.TERMINATING);
+    assertNull(source.problem());
+  }
+
+  @Test
   void aNodeNameOrAddressThatCouldInjectLbConfigIsRefusedAndReported() {
     cluster.node("kepler disabled\n    server evil 127.0.0.9:22", "127.0.0.5");
     cluster.node("a".repeat(253), "127.0.0.6");
