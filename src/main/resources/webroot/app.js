@@ -47,6 +47,7 @@ function nodeCell(service, node) {
     ? (probe.healthy ? probe.latencyMs.toFixed(1) + ' ms' : probe.detail)
     : 'not probed yet'));
   cell.appendChild(el('div', 'detail', node.since ? node.health + ' since ' + ago(node.since) : ''));
+  if (node.kubernetes) cell.appendChild(el('div', 'detail kubernetes', 'kubernetes: ' + node.kubernetes));
   return cell;
 }
 
@@ -56,6 +57,8 @@ function row(s) {
   const name = el('td');
   name.appendChild(el('div', 'name', s.name));
   name.appendChild(el('div', 'meta', ':' + s.port + ' \u2192 ' + s.lb.kind + ' ' + s.lb.upstream + ' (' + s.probe + ' probe)'));
+  if (s.discovery) name.appendChild(el('div', 'meta', 'nodes from ' + s.discovery.source));
+  if (s.discovery && s.discovery.problem) name.appendChild(el('div', 'apply failed', s.discovery.problem));
   tr.appendChild(name);
   const nodes = el('td');
   const box = el('div', 'nodes');
@@ -101,7 +104,7 @@ function onEvent(type, data) {
   } else if (type === 'health') {
     const s = services.get(data.service);
     if (!s) return;
-    s.nodes = s.nodes.map(n => n.name === data.node.name ? Object.assign({}, data.node, { inRotation: n.inRotation, state: n.state }) : n);
+    s.nodes = s.nodes.map(n => n.name === data.node.name ? Object.assign({}, data.node, { inRotation: n.inRotation, state: n.state, kubernetes: data.node.kubernetes }) : n);
   }
   render();
 }

@@ -212,10 +212,15 @@ class ConfigLoaderTest {
     try (var files = Files.list(examples)) {
       List<Path> yamls = files.filter(p -> p.toString().endsWith(".yaml")).toList();
       assertTrue(!yamls.isEmpty(), "config/ has example configs");
+      Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), "apiVersion: v1\nkind: Config\n");
       for (Path p : yamls) {
+        if (Files.readString(p).lines().anyMatch(l -> l.startsWith("apiVersion:"))) {
+          continue; // a Kubernetes manifest (rbac.yaml), not an agent config
+        }
         // The examples write under /etc/haproxy or /etc/nginx; point them at a folder that exists here.
         String text = Files.readString(p).replaceAll("/etc/(haproxy|nginx)/[a-z.]+/", dir + "/")
-            .replace("config-root: /etc/nginx", "config-root: " + dir);
+            .replace("config-root: /etc/nginx", "config-root: " + dir)
+            .replace("/etc/lb-health-agent/kubeconfig", kubeconfig.toString());
         ConfigLoader.parse(text, p.toString());
       }
     }

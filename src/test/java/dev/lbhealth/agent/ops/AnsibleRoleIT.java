@@ -68,7 +68,17 @@ class AnsibleRoleIT {
     statusPort = SeedScenario.freePort();
     String iface = multicastInterface();
     Files.writeString(dir.resolve("hosts.ini"), "[lb_boxes]\nlocalhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n");
+    // A kubeconfig as made from config/rbac.yaml (its server is never asked: no service here uses it).
+    Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: k3s, cluster: {server: "https://127.0.0.1:6443"}}]
+        users: [{name: lb-health-agent, user: {token: not-a-real-token}}]
+        contexts: [{name: lb, context: {cluster: k3s, user: lb-health-agent}}]
+        current-context: lb
+        """);
     Files.writeString(dir.resolve("vars.yml"), """
+        lb_health_agent_kubeconfig_src: %s
         lb_health_agent_jar_src: %s
         lb_health_agent_status_port: %d
         lb_health_agent_services:
@@ -82,7 +92,7 @@ class AnsibleRoleIT {
         lb_health_agent_keepalived_interface: %s
         lb_health_agent_keepalived_virtual_ip: 127.0.0.100/32
         lb_health_agent_keepalived_auth_pass: test
-        """.formatted(Path.of("target/lb-health-agent.jar").toAbsolutePath(), statusPort, SeedScenario.freePort(),
+        """.formatted(kubeconfig, Path.of("target/lb-health-agent.jar").toAbsolutePath(), statusPort, SeedScenario.freePort(),
         LB_DIR, iface != null, iface == null ? "eth0" : iface));
 
     Shell first = converge();
@@ -96,6 +106,9 @@ class AnsibleRoleIT {
     assertFile("/opt/lb-health-agent/lb-health-agent.jar", "root", "root", "rw-r--r--");
     assertFile("/etc/lb-health-agent", "root", "lb-health-agent", "rwxr-x---");
     assertFile("/etc/lb-health-agent/agent.yaml", "root", "lb-health-agent", "rw-r-----");
+    assertFile("/etc/lb-health-agent/kubeconfig", "root", "lb-health-agent", "rw-r-----");
+    assertTrue(Files.readString(Path.of("/etc/lb-health-agent/agent.yaml")).contains("kubeconfig: /etc/lb-health-agent/kubeconfig"),
+        "the config names the installed kubeconfig");
     assertFile("/etc/systemd/system/lb-health-agent.service", "root", "root", "rw-r--r--");
     assertFile("/etc/systemd/system/lb-health-agent.service.d/site.conf", "root", "root", "rw-r--r--");
     assertFile("/etc/polkit-1/rules.d/50-lb-health-agent.rules", "root", "root", "rw-r--r--");
