@@ -161,6 +161,7 @@ final class ServiceMonitor implements ApplyListener {
         LOG.info("service {} node {}: kubernetes says {} (was {})", service.name(), ts.target.node(),
             e.getValue().name().toLowerCase(), ts.placement.name().toLowerCase());
         if (e.getValue() == Placement.SERVING) {
+          ts.counter.vouch(); // Kubernetes says Ready: one good probe confirms it, whatever rise is
           probeNow(ts);
         }
         ts.placement = e.getValue();

@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * What the Kubernetes API says of a service, as targets: every node with an address of the
  * configured type is a target (so that a pod that moves while the API is away is still found by
- * its port), placed by the service's pods on it. A pod counts when one of its containers has a
+ * its port), placed by the service's pods on it; on a node that is not Ready, no pod serves. A pod counts when one of its containers has a
  * port whose {@code hostPort} is the service's port. Node names and addresses come from outside:
  * one that could break or inject LB configuration is refused and reported, never a target. Pure.
  *
@@ -56,7 +56,10 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
         refused.add("node " + name + " left out: address '" + Names.cut(address) + "' is not an IP address or host name");
         continue;
       }
-      targets.put(new Target(service.name(), name, address, service.port()), byNode.getOrDefault(name, Placement.ABSENT));
+      // A NotReady node's pods cannot be trusted to serve, whatever they last reported.
+      Placement placement = ready(node) ? byNode.getOrDefault(name, Placement.ABSENT)
+          : byNode.get(name) == Placement.TERMINATING ? Placement.TERMINATING : Placement.ABSENT;
+      targets.put(new Target(service.name(), name, address, service.port()), placement);
     }
     return new KubernetesView(targets, refused);
   }
@@ -94,6 +97,14 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
       }
     }
     return false;
+  }
+
+  private static boolean ready(Node node) {
+    if (node.getStatus() == null || node.getStatus().getConditions() == null) {
+      return false;
+    }
+    return node.getStatus().getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private static String address(Node node, String type) {

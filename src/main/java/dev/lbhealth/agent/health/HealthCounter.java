@@ -15,6 +15,7 @@ public final class HealthCounter {
   private Health health = Health.UNKNOWN;
   private int successes;
   private int failures;
+  private boolean vouched;
 
   public HealthCounter(int rise, int fall) {
     if (rise < 1 || fall < 1) {
@@ -30,17 +31,27 @@ public final class HealthCounter {
     if (success) {
       successes++;
       failures = 0;
-      if (health == Health.UNKNOWN || (health == Health.DOWN && successes >= rise)) {
+      if (health == Health.UNKNOWN || (health == Health.DOWN && (successes >= rise || vouched))) {
         health = Health.UP;
       }
+      vouched = false;
     } else {
       failures++;
       successes = 0;
+      vouched = false;
       if (health != Health.DOWN && failures >= fall) {
         health = Health.DOWN;
       }
     }
     return health != before;
+  }
+
+  /**
+   * Someone who knows (Kubernetes: the pod just became Ready) vouches for the target: its next
+   * success alone makes it UP, whatever {@code rise} is. A failure first withdraws the vouch.
+   */
+  public void vouch() {
+    vouched = true;
   }
 
   public Health health() {

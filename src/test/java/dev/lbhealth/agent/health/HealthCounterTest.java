@@ -54,4 +54,23 @@ class HealthCounterTest {
     assertTrue(c.record(true));
     assertEquals(Health.UP, c.health());
   }
+
+  @Test
+  void aVouchedForTargetRisesOnItsNextSuccessAndAFailureWithdrawsTheVouch() {
+    HealthCounter c = new HealthCounter(3, 1);
+    c.record(false);
+    assertEquals(Health.DOWN, c.health());
+    c.vouch();
+    assertTrue(c.record(true), "one success is enough once vouched for");
+    assertEquals(Health.UP, c.health());
+
+    c.record(false);
+    c.vouch();
+    c.record(false); // the vouch is withdrawn
+    c.record(true);
+    assertEquals(Health.DOWN, c.health(), "without a vouch, rise 3 needs three successes");
+    c.record(true);
+    c.record(true);
+    assertEquals(Health.UP, c.health());
+  }
 }

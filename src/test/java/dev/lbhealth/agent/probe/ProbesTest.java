@@ -41,14 +41,20 @@ class ProbesTest {
     ProbeConfig config = new ProbeConfig(type, timeout.multipliedBy(2), timeout, 1, 1, 0, expect, path, 200);
     Probe probe = Probes.create(vertx, config);
     try {
-      // On a Vert.x context, as the agent calls probes: from a foreign thread a greeting sent at
-      // once could arrive before the probe's data handler is set.
-      io.vertx.core.Promise<ProbeResult> result = io.vertx.core.Promise.promise();
-      vertx.runOnContext(v -> probe.check(new Target("s", "copernicus", "127.0.0.2", port), config.timeout()).onComplete(result));
-      return await(result.future());
+      return checkOnContext(probe, new Target("s", "copernicus", "127.0.0.2", port), config.timeout());
     } finally {
       await(probe.close());
     }
+  }
+
+  /**
+   * One check on a Vert.x context, as the agent calls probes: from a foreign thread a greeting
+   * sent at once could arrive before the probe's data handler is set.
+   */
+  private ProbeResult checkOnContext(Probe probe, Target target, Duration timeout) throws Exception {
+    io.vertx.core.Promise<ProbeResult> result = io.vertx.core.Promise.promise();
+    vertx.runOnContext(v -> probe.check(target, timeout).onComplete(result));
+    return await(result.future());
   }
 
   private int greeter(String greeting) throws Exception {
@@ -92,7 +98,7 @@ class ProbesTest {
       Probe probe = Probes.create(vertx, new ProbeConfig(type, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0,
           type == Type.BANNER ? "SSH-2.0-" : null, null, 200));
       for (int i = 0; i < 20; i++) {
-        assertTrue(await(probe.check(target, TIMEOUT)).healthy());
+        assertTrue(checkOnContext(probe, target, TIMEOUT).healthy());
       }
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> open.get() == 0);
       await(probe.close());
