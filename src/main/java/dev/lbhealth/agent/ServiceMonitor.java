@@ -15,33 +15,26 @@ import dev.lbhealth.agent.discovery.Placement;
 import dev.lbhealth.agent.discovery.StaticBackendSource;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.Health;
-import dev.lbhealth.agent.health.HealthCounter;
 import dev.lbhealth.agent.probe.Probe;
-import dev.lbhealth.agent.probe.ProbeResult;
-import dev.lbhealth.agent.probe.Probes;
 import dev.lbhealth.agent.status.AgentMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns one service's state on the agent's context: a live pool of targets, each probed on its
- * own jittered schedule with rise/fall health; the desired server set; and its applies. Targets
- * can be added (probed at once) and removed (timer cancelled, series dropped) while it runs; only
- * the very first apply waits for every target's first answer. A writer that switches the LB live
+ * Owns one service's state on the agent's context: its targets (static nodes and what discovery
+ * pushes, in a {@link TargetPool} that probes them), the desired server set, and its applies.
+ * Only the very first apply waits for every target's first answer. A writer that switches the LB live
  * gets each change at once; one that reloads gets them coalesced. At most one apply runs at a
  * time; changes that arrive meanwhile are applied right after it. Not thread-safe: every method
  * runs on the agent's context.
@@ -53,9 +46,8 @@ final class ServiceMonitor implements ApplyListener {
   private ServiceConfig service;
   private final Probe probe;
   private final LbWriter writer;
-  private final Timers timers;
   private final Coalescer coalescer;
-  private Map<Target, TargetState> targets = new LinkedHashMap<>();
+  private final TargetPool pool;
   /** Pushes discovered targets (Kubernetes), or null for static nodes only. */
   private final BackendSource discovery;
   private Map<Target, Placement> discovered = Map.of();
@@ -77,6 +69,7 @@ final class ServiceMonitor implements ApplyListener {
 
   private final Runnable afterApply;
   private final AgentMetrics metrics;
+  private final Timers timers;
   private final Consumer<JsonObject> events;
 
   /**
@@ -90,11 +83,12 @@ final class ServiceMonitor implements ApplyListener {
     this.discoveryKnown = discovery == null;
     this.afterApply = afterApply;
     this.metrics = metrics;
+    this.timers = timers;
     this.events = events;
     this.service = service;
     this.probe = probe;
     this.writer = writers.apply(this);
-    this.timers = timers;
+    this.pool = new TargetPool(service, probe, timers, metrics, this::healthChanged);
     this.coalescer = new Coalescer(timers, service.coalesceMin().toMillis(), service.coalesceMax().toMillis(), this::apply);
     metrics.servers(service.name(), this::count);
   }
@@ -124,12 +118,7 @@ final class ServiceMonitor implements ApplyListener {
     rebuild(false);
   }
 
-  /**
-   * Makes the static nodes plus the discovered targets (those on a node not listed statically)
-   * the pool: new targets are probed (spread over a quarter interval at start, else at once),
-   * removed ones dropped, unchanged ones keep their state; a target that discovery newly says
-   * serves is probed at once.
-   */
+  /** The static nodes plus the discovered targets on nodes not listed statically, to the pool. */
   private void rebuild(boolean spread) {
     Map<Target, Placement> view = new LinkedHashMap<>();
     Set<String> staticNodes = new HashSet<>();
@@ -142,62 +131,23 @@ final class ServiceMonitor implements ApplyListener {
         view.put(t, p);
       }
     });
-    Map<Target, TargetState> old = targets;
-    Map<Target, TargetState> pool = new LinkedHashMap<>();
-    long interval = service.probe().interval().toMillis();
-    int added = 0;
-    boolean placementChanged = false;
-    for (Map.Entry<Target, Placement> e : view.entrySet()) {
-      TargetState ts = old.remove(e.getKey());
-      if (ts == null) {
-        added++;
-        ts = new TargetState(e.getKey(), new HealthCounter(service.probe().rise(), service.probe().fall()));
-        ts.placement = e.getValue();
-        metrics.target(ts.target, ts.healthGauge, ts.inRotationGauge);
-        TargetState fresh = ts;
-        ts.timer = timers.setTimer(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, interval / 4)) : 0, () -> probe(fresh));
-      } else if (ts.placement != e.getValue()) {
-        placementChanged = true;
-        LOG.info("service {} node {}: kubernetes says {} (was {})", service.name(), ts.target.node(),
-            e.getValue().name().toLowerCase(), ts.placement.name().toLowerCase());
-        if (e.getValue() == Placement.SERVING) {
-          ts.counter.vouch(); // Kubernetes says Ready: one good probe confirms it, whatever rise is
-          probeNow(ts);
-        }
-        ts.placement = e.getValue();
-      }
-      pool.put(e.getKey(), ts);
-    }
-    for (TargetState gone : old.values()) {
-      timers.cancelTimer(gone.timer);
-      gone.timer = -1;
-      metrics.forget(gone.target);
-    }
-    targets = pool;
-    boolean poolChanged = added > 0 || !old.isEmpty();
-    if (!spread && poolChanged) {
-      LOG.info("service {}: targets now [{}]", service.name(), String.join(", ", pool.keySet().stream().map(Target::node).toList()));
-    }
-    if (poolChanged || placementChanged) {
+    if (pool.update(service, view, spread)) {
       decide();
     }
   }
 
-  /** Probes the target now: at once, or right after the probe that is out. */
-  private void probeNow(TargetState ts) {
-    if (ts.probing) {
-      ts.probeAgainAtOnce = true;
-    } else {
-      timers.cancelTimer(ts.timer);
-      ts.timer = timers.setTimer(0, () -> probe(ts));
-    }
+  /** A target's health changed: tell /events and decide again. */
+  private void healthChanged(TargetState ts, Health before) {
+    events.accept(new JsonObject().put("type", "health").put("service", service.name())
+        .put("node", ts.toJson(applied == null ? null : applied.state(ts.target))));
+    decide();
   }
 
   Future<Void> stop() {
     stopped = true;
     coalescer.cancel();
     Future<Void> sourceStopped = discovery == null ? Future.succeededFuture() : discovery.stop();
-    targets.values().forEach(ts -> timers.cancelTimer(ts.timer));
+    pool.stop();
     Future<?> inFlight = applying == null ? Future.succeededFuture() : applying.otherwiseEmpty();
     return Future.join(inFlight, sourceStopped).transform(done -> writer.close()).transform(done -> probe.close());
   }
@@ -216,7 +166,7 @@ final class ServiceMonitor implements ApplyListener {
 
   /** Null while healthy, else why not (for /healthz). */
   String problem() {
-    if (lastApply == null && discoveryKnown && targets.isEmpty()) {
+    if (lastApply == null && discoveryKnown && pool.isEmpty()) {
       return "service " + service.name() + ": no targets (no static nodes, and discovery found none)";
     }
     if (lastApply == null) {
@@ -234,55 +184,15 @@ final class ServiceMonitor implements ApplyListener {
     return problem == null ? null : "service " + service.name() + ": " + problem;
   }
 
-  private void probe(TargetState ts) {
-    if (stopped || targets.get(ts.target) != ts) {
-      return;
-    }
-    ts.probing = true;
-    long started = timers.nowMillis();
-    probe.check(ts.target, Probes.timeout(service.probe(), ts.counter.health() != Health.UNKNOWN)).onComplete(ar -> {
-      ts.probing = false;
-      if (stopped || targets.get(ts.target) != ts) {
-        return; // stopped, or the target left the pool while its probe was out
-      }
-      record(ts, ar.succeeded() ? ar.result() : new ProbeResult(false, 0, String.valueOf(ar.cause())));
-      long interval = service.probe().interval().toMillis();
-      double spread = service.probe().jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-      long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (timers.nowMillis() - started);
-      ts.probeAgainAtOnce = false;
-      ts.timer = timers.setTimer(Math.max(1, next), () -> probe(ts));
-    });
-  }
-
-  private void record(TargetState ts, ProbeResult result) {
-    ts.last = result;
-    ts.lastAt = Instant.now();
-    metrics.probe(ts.target, result.healthy(), result.latencyNanos());
-    Health before = ts.counter.health();
-    if (ts.counter.record(result.healthy())) {
-      ts.since = ts.lastAt;
-      ts.healthGauge.set(AgentMetrics.gaugeValue(ts.counter.health()));
-      metrics.transition(ts.target, ts.counter.health());
-      events.accept(new JsonObject().put("type", "health").put("service", service.name())
-          .put("node", nodeStatus(ts)));
-      if (before == Health.UNKNOWN) {
-        LOG.info("service {} node {} ({}): first probe {}: {}", service.name(), ts.target.node(), ts.target.hostPort(), ts.counter.health(), result.detail());
-      } else {
-        LOG.info("service {} node {} ({}): {} -> {}: {}", service.name(), ts.target.node(), ts.target.hostPort(), before, ts.counter.health(), result.detail());
-      }
-      decide();
-    }
-  }
-
   private void decide() {
-    if (!started || !discoveryKnown || targets.isEmpty()) {
+    if (!started || !discoveryKnown || pool.isEmpty()) {
       return; // nothing to decide on yet
     }
-    if (lastApply == null && targets.values().stream().anyMatch(ts -> ts.counter.health() == Health.UNKNOWN)) {
+    if (lastApply == null && pool.anyUnknown()) {
       return; // the first apply waits for every node's first answer
     }
-    ServerSet desired = Decision.desired(List.copyOf(targets.keySet()), t -> targets.get(t).counter.health(),
-        t -> targets.get(t).placement, service.whenEmpty(), applied);
+    ServerSet desired = Decision.desired(pool.targets(), t -> pool.get(t).health(), t -> pool.get(t).placement,
+        service.whenEmpty(), applied);
     if (requested == null || !desired.sameServers(requested)) {
       requested = desired;
       requestedAtNanos = System.nanoTime();
@@ -325,7 +235,7 @@ final class ServiceMonitor implements ApplyListener {
         });
       } else {
         applied = set;
-        targets.values().forEach(ts -> ts.inRotationGauge.set(set.isActive(ts.target) ? 1 : 0));
+        pool.states().forEach(ts -> ts.inRotationGauge.set(set.isActive(ts.target) ? 1 : 0));
         if (result.outcome() == ApplyResult.Outcome.APPLIED) {
           List<String> draining = set.nodes(ServerState.DRAIN);
           LOG.info("service {}: in rotation now [{}]{} ({}) via {} in {} ms", service.name(), String.join(", ", set.activeNodes()),
@@ -373,7 +283,7 @@ final class ServiceMonitor implements ApplyListener {
 
   JsonObject status() {
     JsonArray nodes = new JsonArray();
-    targets.values().forEach(ts -> nodes.add(nodeStatus(ts)));
+    pool.states().forEach(ts -> nodes.add(ts.toJson(applied == null ? null : applied.state(ts.target))));
     JsonObject out = new JsonObject()
         .put("name", service.name())
         .put("port", service.port())
@@ -405,46 +315,5 @@ final class ServiceMonitor implements ApplyListener {
     out.put("lastFileWrite", lastFileWrite);
     out.put("lastDrift", lastDrift);
     return out;
-  }
-
-  private JsonObject nodeStatus(TargetState ts) {
-    ServerState state = applied == null ? null : applied.state(ts.target);
-    JsonObject node = new JsonObject()
-        .put("name", ts.target.node())
-        .put("address", ts.target.hostPort())
-        .put("health", ts.counter.health().name().toLowerCase())
-        .put("state", state == null ? null : state.word())
-        .put("kubernetes", ts.placement == Placement.UNKNOWN ? null : ts.placement.name().toLowerCase())
-        .put("inRotation", state == ServerState.READY)
-        .put("consecutiveSuccesses", ts.counter.consecutiveSuccesses())
-        .put("consecutiveFailures", ts.counter.consecutiveFailures())
-        .put("since", ts.since == null ? null : ts.since.toString());
-    if (ts.last != null) {
-      node.put("lastProbe", new JsonObject()
-          .put("at", ts.lastAt.toString())
-          .put("healthy", ts.last.healthy())
-          .put("latencyMs", ts.last.latencyNanos() / 1e6)
-          .put("detail", ts.last.detail()));
-    }
-    return node;
-  }
-
-  private static final class TargetState {
-    final Target target;
-    final HealthCounter counter;
-    ProbeResult last;
-    Instant lastAt;
-    Instant since;
-    long timer = -1;
-    boolean probing;
-    boolean probeAgainAtOnce;
-    Placement placement = Placement.UNKNOWN;
-    final AtomicInteger healthGauge = new AtomicInteger(-1);
-    final AtomicInteger inRotationGauge = new AtomicInteger(0);
-
-    TargetState(Target target, HealthCounter counter) {
-      this.target = target;
-      this.counter = counter;
-    }
   }
 }

@@ -1,0 +1,170 @@
+package dev.lbhealth.agent;
+
+import dev.lbhealth.agent.config.ServiceConfig;
+import dev.lbhealth.agent.decision.Timers;
+import dev.lbhealth.agent.discovery.Placement;
+import dev.lbhealth.agent.discovery.Target;
+import dev.lbhealth.agent.health.Health;
+import dev.lbhealth.agent.health.HealthCounter;
+import dev.lbhealth.agent.probe.Probe;
+import dev.lbhealth.agent.probe.ProbeResult;
+import dev.lbhealth.agent.probe.Probes;
+import dev.lbhealth.agent.status.AgentMetrics;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A service's live pool of targets, each probed on its own jittered schedule with rise/fall
+ * health. Targets come and go ({@link #update}): a new one is probed (spread over a quarter
+ * interval at start, else at once), a removed one stops being probed and loses its series, an
+ * unchanged one keeps its state; a target whose placement turns to serving is probed at once and
+ * rises on its first good probe. Health changes are told to the owner. Not thread-safe: used on
+ * the agent's context.
+ */
+final class TargetPool {
+  private static final Logger LOG = LoggerFactory.getLogger(TargetPool.class);
+
+  private ServiceConfig service;
+  private final Probe probe;
+  private final Timers timers;
+  private final AgentMetrics metrics;
+  /** Told (target, health before) after a target's health changed. */
+  private final BiConsumer<TargetState, Health> healthChanged;
+  private Map<Target, TargetState> targets = new LinkedHashMap<>();
+  private boolean stopped;
+
+  TargetPool(ServiceConfig service, Probe probe, Timers timers, AgentMetrics metrics, BiConsumer<TargetState, Health> healthChanged) {
+    this.service = service;
+    this.probe = probe;
+    this.timers = timers;
+    this.metrics = metrics;
+    this.healthChanged = healthChanged;
+  }
+
+  /**
+   * Makes {@code view} the pool (targets in LB order, each with its placement); returns whether
+   * anything the decision reads changed (a target added or removed, a placement).
+   *
+   * @param config the service as configured now (it may differ in its static nodes only)
+   * @param spread first probes of new targets spread over a quarter interval (start) or at once
+   */
+  boolean update(ServiceConfig config, Map<Target, Placement> view, boolean spread) {
+    service = config;
+    Map<Target, TargetState> old = targets;
+    Map<Target, TargetState> pool = new LinkedHashMap<>();
+    long interval = service.probe().interval().toMillis();
+    int added = 0;
+    boolean placementChanged = false;
+    for (Map.Entry<Target, Placement> e : view.entrySet()) {
+      TargetState ts = old.remove(e.getKey());
+      if (ts == null) {
+        added++;
+        ts = new TargetState(e.getKey(), new HealthCounter(service.probe().rise(), service.probe().fall()), e.getValue());
+        metrics.target(ts.target, ts.healthGauge, ts.inRotationGauge);
+        TargetState fresh = ts;
+        ts.timer = timers.setTimer(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, interval / 4)) : 0, () -> probe(fresh));
+      } else if (ts.placement != e.getValue()) {
+        placementChanged = true;
+        LOG.info("service {} node {}: kubernetes says {} (was {})", service.name(), ts.target.node(),
+            e.getValue().name().toLowerCase(), ts.placement.name().toLowerCase());
+        if (e.getValue() == Placement.SERVING) {
+          ts.counter.vouch(); // Kubernetes says Ready: one good probe confirms it, whatever rise is
+          probeNow(ts);
+        }
+        ts.placement = e.getValue();
+      }
+      pool.put(e.getKey(), ts);
+    }
+    for (TargetState gone : old.values()) {
+      timers.cancelTimer(gone.timer);
+      gone.timer = -1;
+      metrics.forget(gone.target);
+    }
+    targets = pool;
+    boolean poolChanged = added > 0 || !old.isEmpty();
+    if (!spread && poolChanged) {
+      LOG.info("service {}: targets now [{}]", service.name(), String.join(", ", pool.keySet().stream().map(Target::node).toList()));
+    }
+    return poolChanged || placementChanged;
+  }
+
+  boolean isEmpty() {
+    return targets.isEmpty();
+  }
+
+  boolean anyUnknown() {
+    return targets.values().stream().anyMatch(ts -> ts.health() == Health.UNKNOWN);
+  }
+
+  List<Target> targets() {
+    return List.copyOf(targets.keySet());
+  }
+
+  TargetState get(Target t) {
+    return targets.get(t);
+  }
+
+  Collection<TargetState> states() {
+    return targets.values();
+  }
+
+  void stop() {
+    stopped = true;
+    targets.values().forEach(ts -> timers.cancelTimer(ts.timer));
+  }
+
+  /** Probes the target now: at once, or right after the probe that is out. */
+  private void probeNow(TargetState ts) {
+    if (ts.probing) {
+      ts.probeAgainAtOnce = true;
+    } else {
+      timers.cancelTimer(ts.timer);
+      ts.timer = timers.setTimer(0, () -> probe(ts));
+    }
+  }
+
+  private void probe(TargetState ts) {
+    if (stopped || targets.get(ts.target) != ts) {
+      return;
+    }
+    ts.probing = true;
+    long started = timers.nowMillis();
+    probe.check(ts.target, Probes.timeout(service.probe(), ts.health() != Health.UNKNOWN)).onComplete(ar -> {
+      ts.probing = false;
+      if (stopped || targets.get(ts.target) != ts) {
+        return; // stopped, or the target left the pool while its probe was out
+      }
+      record(ts, ar.succeeded() ? ar.result() : new ProbeResult(false, 0, String.valueOf(ar.cause())));
+      long interval = service.probe().interval().toMillis();
+      double spread = service.probe().jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
+      long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (timers.nowMillis() - started);
+      ts.probeAgainAtOnce = false;
+      ts.timer = timers.setTimer(Math.max(1, next), () -> probe(ts));
+    });
+  }
+
+  private void record(TargetState ts, ProbeResult result) {
+    ts.last = result;
+    ts.lastAt = Instant.now();
+    metrics.probe(ts.target, result.healthy(), result.latencyNanos());
+    Health before = ts.health();
+    if (ts.counter.record(result.healthy())) {
+      ts.since = ts.lastAt;
+      ts.healthGauge.set(AgentMetrics.gaugeValue(ts.health()));
+      metrics.transition(ts.target, ts.health());
+      if (before == Health.UNKNOWN) {
+        LOG.info("service {} node {} ({}): first probe {}: {}", service.name(), ts.target.node(), ts.target.hostPort(), ts.health(), result.detail());
+      } else {
+        LOG.info("service {} node {} ({}): {} -> {}: {}", service.name(), ts.target.node(), ts.target.hostPort(), before, ts.health(), result.detail());
+      }
+      healthChanged.accept(ts, before);
+    }
+  }
+}
