@@ -58,6 +58,18 @@ public final class KubernetesBenchmark {
       seed.lb().start();
       String yaml = cluster.agentYaml(dir) + seed.agentConfigYaml("no-nodes").replace(NODES,
           "    kubernetes: { namespace: default, selector: \"name=" + FakeCluster.LABEL + "\" }\n");
+      // The agent's own view: from seeing a pod terminate (its decision) to the drain being live.
+      List<Double> seenToDrained = new java.util.concurrent.CopyOnWriteArrayList<>();
+      vertx.eventBus().<io.vertx.core.json.JsonObject>localConsumer(dev.lbhealth.agent.status.StatusServer.EVENTS, msg -> {
+        if (!"apply".equals(msg.body().getString("type"))) {
+          return;
+        }
+        io.vertx.core.json.JsonObject service = msg.body().getJsonObject("service");
+        if (service.getJsonObject("serverSet") != null
+            && !service.getJsonObject("serverSet").getJsonArray("draining").isEmpty()) {
+          seenToDrained.add(service.getJsonObject("lastApply").getDouble("sinceDecisionMs"));
+        }
+      });
       Agent agent = new Agent(ConfigLoader.parse(yaml, "benchmark"));
       Bench.await(vertx.deployVerticle(agent));
       LbProcess lb = seed.lb();
@@ -123,6 +135,11 @@ public final class KubernetesBenchmark {
       System.out.printf("  deletionTimestamp set -> node out of the LB's rotation: p50 %.1f ms, p99 %.1f ms%s%n",
           Bench.pct(terminatingToDrained, 50), Bench.pct(terminatingToDrained, 99),
           kind == Kind.NGINX ? " (nginx: file written; its reload follows)" : " (HAProxy: drained live)");
+      long[] agentSide = seenToDrained.stream().mapToLong(ms -> Math.round(ms * 1e6)).toArray();
+      if (agentSide.length > 0) {
+        System.out.printf("  the agent seeing it -> drain applied (%s): p50 %.1f ms, p99 %.1f ms%n",
+            kind == Kind.NGINX ? "validate, write, reload" : "Runtime API, read back", Bench.pct(agentSide, 50), Bench.pct(agentSide, 99));
+      }
       System.out.printf("  client connections: %d, failed %d; failed per move max %d%s%n%n", attempts.get(), failures.size(),
           java.util.Arrays.stream(failuresPerMove).max().orElse(0), failures.isEmpty() ? "" : " (" + failures.get(0) + ")");
       Bench.await(vertx.undeploy(agent.deploymentID()));
