@@ -161,7 +161,14 @@ public final class Agent extends VerticleBase {
    * rejected with every error named and the running config stays. Safe to call from any thread.
    */
   public void reloadConfig(Path file) {
-    context.runOnContext(v -> vertx.executeBlocking(() -> ConfigLoader.load(file), false).onComplete(ar -> {
+    context.runOnContext(v -> vertx.executeBlocking(() -> ConfigLoader.load(file), false).compose(next -> {
+      if (kubernetes == null && next.services().stream().anyMatch(sc -> sc.kubernetes() != null)) {
+        // The client is made at start; a SIGHUP cannot bring one (the old config stays).
+        return Future.failedFuture(new ConfigException(file.toString(), List.of("kubernetes: the agent started without"
+            + " a kubernetes section; restart it (systemctl restart lb-health-agent) to use Kubernetes discovery")));
+      }
+      return Future.succeededFuture(next);
+    }).onComplete(ar -> {
       if (ar.failed()) {
         List<String> errors = ar.cause() instanceof ConfigException e ? e.errors() : List.of(String.valueOf(ar.cause()));
         LOG.error("config reload rejected, still running the previous config: {}", ar.cause().getMessage());

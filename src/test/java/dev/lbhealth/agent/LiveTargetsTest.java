@@ -110,4 +110,28 @@ class LiveTargetsTest {
         .contains("nodes of rsync-ssh"), status.encode());
     assertEquals("runtime-api", status.getJsonArray("services").getJsonObject(0).getJsonObject("lastApply").getString("method"));
   }
+
+  @Test
+  void aReReadThatAddsKubernetesDiscoveryIsRejectedAndTheRunningConfigStays() throws Exception {
+    HaproxyProcess haproxy = (HaproxyProcess) seed.lb();
+    String three = seed.agentConfigYaml("no-nodes");
+    Path config = dir.resolve("agent.yaml");
+    Files.writeString(config, three);
+    Agent agent = new Agent(ConfigLoader.load(config));
+    get(vertx.deployVerticle(agent));
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.firstApplyDone() && haproxy.workerPids().size() == 1);
+
+    Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n");
+    Files.writeString(config, "kubernetes: { kubeconfig: " + kubeconfig + " }\n" + three.replace(NEWTON,
+        NEWTON + "    kubernetes: { selector: \"name=hc-rsyncer-app\" }\n"));
+    agent.reloadConfig(config);
+    await().atMost(Duration.ofSeconds(5)).until(() -> status(agent).getJsonObject("agent").getJsonObject("lastConfigReload") != null);
+    JsonObject reload = status(agent).getJsonObject("agent").getJsonObject("lastConfigReload");
+    assertEquals("rejected", reload.getString("outcome"));
+    assertTrue(reload.getJsonArray("errors").getString(0).startsWith("kubernetes: the agent started without a kubernetes section;"),
+        reload.encode());
+    assertEquals(3, haproxy.servers().stream().filter(s -> s.endsWith(" ready")).count(), "still serving as before");
+    assertEquals(200, HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + agent.statusPort() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+  }
 }

@@ -27,6 +27,9 @@ public final class ConfigLoader {
   private static final YAMLMapper YAML =
       YAMLMapper.builder(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
 
+  /** A kubeconfig is a few KiB; a larger file is not one (and is not parsed). */
+  private static final long MAX_KUBECONFIG = 1 << 20;
+
   private ConfigLoader() {}
 
   public static AgentConfig load(Path file) throws ConfigException {
@@ -219,6 +222,10 @@ public final class ConfigLoader {
   private static KubernetesConfig kubernetes(Section s) {
     s.rejectUnknown(Set.of("kubeconfig", "server", "token-file", "ca-file"));
     Path kubeconfig = readableFile(s, "kubeconfig");
+    if (kubeconfig != null && !isKubeconfig(kubeconfig)) {
+      s.error("kubeconfig", kubeconfig + " is not a kubeconfig (a YAML file with clusters and users)");
+      kubeconfig = null;
+    }
     String server = s.string("server", null);
     Path token = readableFile(s, "token-file");
     Path ca = readableFile(s, "ca-file");
@@ -237,6 +244,18 @@ public final class ConfigLoader {
       s.error(s.has("token-file") ? "token-file" : "ca-file", "only applies with server (a kubeconfig holds its own)");
     }
     return new KubernetesConfig(kubeconfig, server, token, ca);
+  }
+
+  private static boolean isKubeconfig(Path file) {
+    try {
+      if (Files.size(file) > MAX_KUBECONFIG) {
+        return false;
+      }
+      JsonNode tree = YAML.readTree(Files.readString(file));
+      return tree != null && tree.has("clusters") && tree.has("users");
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** An absolute path to a readable file at key, or null (with an error if it is not one). */

@@ -150,7 +150,7 @@ class ConfigLoaderTest {
 
   @Test
   void readsKubernetesDiscoveryWithItsDefaults() throws Exception {
-    Path kubeconfig = Files.writeString(dir.resolve("k3s.yaml"), "apiVersion: v1\nkind: Config\n");
+    Path kubeconfig = Files.writeString(dir.resolve("k3s.yaml"), "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n");
     AgentConfig c = ConfigLoader.parse(kubernetes("kubernetes: { kubeconfig: " + kubeconfig + " }\n",
         "{ selector: \"name=hc-rsyncer-app\" }"), "t");
     assertEquals(new KubernetesConfig(kubeconfig, null, null, null), c.kubernetes());
@@ -166,6 +166,9 @@ class ConfigLoaderTest {
         errors(kubernetes("kubernetes: {}\n", "{ selector: \"name=x\" }")));
     assertEquals(List.of("kubernetes.token-file: is required with server (the service account's token, see config/rbac.yaml)"),
         errors(kubernetes("kubernetes: { server: \"https://127.0.0.1:6443\" }\n", "{ selector: \"name=x\" }")));
+    Path notKube = Files.writeString(dir.resolve("agent-by-mistake.yaml"), "services: []\n");
+    assertEquals(List.of("kubernetes.kubeconfig: " + notKube + " is not a kubeconfig (a YAML file with clusters and users)"),
+        errors(kubernetes("kubernetes: { kubeconfig: " + notKube + " }\n", "{ selector: \"name=x\" }")));
     assertEquals(List.of("kubernetes.kubeconfig: " + dir.resolve("none.yaml") + " is not a readable file"),
         errors(kubernetes("kubernetes: { kubeconfig: " + dir.resolve("none.yaml") + " }\n", "{ selector: \"name=x\" }")));
     Path token = Files.writeString(dir.resolve("token"), "t");
@@ -212,7 +215,7 @@ class ConfigLoaderTest {
     try (var files = Files.list(examples)) {
       List<Path> yamls = files.filter(p -> p.toString().endsWith(".yaml")).toList();
       assertTrue(!yamls.isEmpty(), "config/ has example configs");
-      Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), "apiVersion: v1\nkind: Config\n");
+      Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n");
       for (Path p : yamls) {
         if (Files.readString(p).lines().anyMatch(l -> l.startsWith("apiVersion:"))) {
           continue; // a Kubernetes manifest (rbac.yaml), not an agent config
