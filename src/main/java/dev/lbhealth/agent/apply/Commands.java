@@ -33,11 +33,13 @@ final class Commands {
     Path output = null;
     try {
       output = Files.createTempFile("lb-health-agent-cmd", ".out");
-      Process process = new ProcessBuilder("/bin/sh", "-c", command)
+      ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", command)
           .redirectErrorStream(true)
           .redirectOutput(output.toFile())
-          .redirectInput(new File("/dev/null"))
-          .start();
+          .redirectInput(new File("/dev/null"));
+      // systemd's notify socket is the agent's to speak on, not its children's.
+      builder.environment().keySet().removeAll(java.util.List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"));
+      Process process = builder.start();
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();

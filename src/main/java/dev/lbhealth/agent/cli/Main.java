@@ -19,6 +19,9 @@ public final class Main implements Runnable {
   public static final int EXIT_FAILURE = 1;
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("run")) {
+      Sighup.install(); // before anything else: a SIGHUP during start-up must not end the JVM
+    }
     System.exit(commandLine().execute(args));
   }
 

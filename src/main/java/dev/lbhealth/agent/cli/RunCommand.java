@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import sun.misc.Signal;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -49,8 +48,7 @@ final class RunCommand implements Callable<Integer> {
       return Main.EXIT_FAILURE;
     }
     // SIGHUP (systemctl reload) re-reads the config; an invalid file leaves the agent as it was.
-    // The JDK has no public API for SIGHUP; sun.misc.Signal (jdk.unsupported) is the supported way.
-    Signal.handle(new Signal("HUP"), signal -> {
+    Sighup.onSignal(() -> {
       LOG.info("SIGHUP: re-reading {}", config);
       agent.reloadConfig(config);
     });

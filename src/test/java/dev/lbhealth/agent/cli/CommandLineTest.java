@@ -171,6 +171,46 @@ class CommandLineTest {
   }
 
   @Test
+  void aSighupDuringStartUpIsKeptAndActedOnOnceTheAgentRuns() throws Exception {
+    int statusPort = SeedScenario.freePort();
+    Path file = config(SeedScenario.freePort(), statusPort);
+    String original = Files.readString(file);
+    // -verbose:class shows when picocli loads: right after the handler is installed, long
+    // before the agent runs, so the SIGHUP lands in the start-up window every time.
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-verbose:class", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", file.toString()));
+    Process agent = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(dir.resolve("out.txt")).contains(" picocli.CommandLine "));
+      Files.writeString(file, original.replace("rsync-ssh", "git-ssh"));
+      hangUp(agent);
+      await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->
+          status(statusPort).getJsonArray("services").getJsonObject(0).getString("name").equals("git-ssh"));
+      assertTrue(agent.isAlive(), "the agent lives");
+      assertTrue(Files.readString(dir.resolve("out.txt")).contains("SIGHUP while starting: the config is re-read once the agent runs"));
+    } finally {
+      agent.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aMissingNativeOrAMalformedSystemdEnvironmentIsAWarningNotAnExit() throws Exception {
+    int statusPort = SeedScenario.freePort();
+    Path file = config(SeedScenario.freePort(), statusPort);
+    Process agent = start(Map.of("NOTIFY_SOCKET", "/nonexistent/notify.sock", "WATCHDOG_USEC", "abc"), "run", "--config", file.toString());
+    try {
+      await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> status(statusPort).getJsonArray("services").size() == 1);
+      assertTrue(agent.isAlive());
+      String out = Files.readString(dir.resolve("out.txt"));
+      assertTrue(out.contains("WATCHDOG_USEC 'abc' is not a positive number of microseconds: no watchdog pings"), out);
+      assertTrue(out.contains("NOTIFY_SOCKET /nonexistent/notify.sock cannot be reached, not notifying systemd"), out);
+      assertFalse(out.contains("Exception in thread"), out);
+    } finally {
+      agent.destroyForcibly();
+    }
+  }
+
+  @Test
   void sighupAppliesAValidConfigKeepingProbeStateAndRejectsAnInvalidOne() throws Exception {
     int statusPort = SeedScenario.freePort();
     Path file = config(SeedScenario.freePort(), statusPort);

@@ -32,6 +32,18 @@ class SystemdNotifyTest {
 
   @Test
   void readyAfterFirstApplyThenWatchdogPingsThenStopping() throws Exception {
+    readyWatchdogStopping(List.of());
+  }
+
+  /** Where Netty's native epoll does not load (another CPU, a locked-down /tmp): systemd-notify. */
+  @Test
+  void withoutNettysNativeTheSameArriveThroughSystemdNotify() throws Exception {
+    String out = readyWatchdogStopping(List.of("-Dio.netty.transport.noNative=true"));
+    assertTrue(out.contains("Netty's native epoll does not load here: notifying systemd through"), out);
+  }
+
+  /** Runs the agent with the JVM options under a notify socket; returns its output. */
+  private String readyWatchdogStopping(List<String> jvmOptions) throws Exception {
     List<String> received = new CopyOnWriteArrayList<>();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     Path socket = dir.resolve("notify.sock");
@@ -51,11 +63,12 @@ class SystemdNotifyTest {
             port: %d
             probe: { type: tcp, interval: 100ms }
             nodes: [ { name: copernicus, address: 127.0.0.2 } ]
-            lb: { file: %s/conf.d/rsync-ssh.cfg, validate: "true", reload: "true" }
-        """.formatted(SeedScenario.freePort(), dir));
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile());
+            lb: { file: %s/conf.d/rsync-ssh.cfg, validate: "true", reload: "env > %s/reload-env.txt" }
+        """.formatted(SeedScenario.freePort(), dir, dir));
+    List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile());
     builder.environment().put("NOTIFY_SOCKET", socket.toString());
     builder.environment().put("WATCHDOG_USEC", "400000");
     Process agent = builder.start();
@@ -64,6 +77,9 @@ class SystemdNotifyTest {
       String ready = received.stream().filter(m -> m.startsWith("READY=1")).findFirst().orElseThrow();
       assertTrue(Files.exists(dir.resolve("conf.d/rsync-ssh.cfg")), "ready comes after the first apply");
       assertTrue(ready.contains("\nSTATUS=serving 1 service(s)"), ready);
+      String childEnv = Files.readString(dir.resolve("reload-env.txt"));
+      assertTrue(!childEnv.contains("NOTIFY_SOCKET") && !childEnv.contains("WATCHDOG_"),
+          "the reload command may not speak to systemd for the agent: " + childEnv);
 
       int pings = (int) received.stream().filter("WATCHDOG=1"::equals).count();
       await().atMost(Duration.ofSeconds(5)).until(() -> received.stream().filter("WATCHDOG=1"::equals).count() >= pings + 3);
@@ -72,6 +88,7 @@ class SystemdNotifyTest {
       assertTrue(agent.waitFor(15, TimeUnit.SECONDS));
       await().atMost(Duration.ofSeconds(2)).until(() -> received.contains("STOPPING=1"));
       assertEquals(1, received.stream().filter(m -> m.startsWith("READY=1")).count(), "ready is said once");
+      return Files.readString(dir.resolve("out.txt"));
     } finally {
       agent.destroyForcibly();
       channel.close().sync();
