@@ -221,10 +221,11 @@ public final class Agent extends VerticleBase {
     monitors.putAll(kept);
     config = next;
     // A changed service's new monitor starts once the old one's apply in flight has finished.
-    List<String> forgotten = changes.stream().filter(c -> c.startsWith("changed ") || c.startsWith("removed "))
-        .map(c -> c.substring(c.indexOf(' ') + 1)).toList();
+    List<String> removed = changes.stream().filter(c -> c.startsWith("removed ")).map(c -> c.substring(8)).toList();
+    List<String> changed = changes.stream().filter(c -> c.startsWith("changed ")).map(c -> c.substring(8)).toList();
     Future.join(stopping).onComplete(done -> {
-      forgotten.forEach(metrics::forget);
+      removed.forEach(metrics::forget);
+      changed.forEach(metrics::forgetGauges); // counters and timers go on counting across the change
       starting.forEach(s -> {
         ServiceMonitor m = monitor(s);
         monitors.put(s.name(), m);

@@ -134,4 +134,39 @@ class LiveTargetsTest {
     assertEquals(200, HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + agent.statusPort() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
   }
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private static double metric(Agent agent, String series) throws Exception {
+    String text = HTTP.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + agent.statusPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    return text.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+        .findFirst().orElse(-1);
+  }
+
+  @Test
+  void countersGoOnCountingAcrossAReReadThatChangesTheService() throws Exception {
+    String three = seed.agentConfigYaml("no-nodes");
+    Path config = dir.resolve("agent.yaml");
+    Files.writeString(config, three);
+    Agent agent = new Agent(ConfigLoader.load(config));
+    get(vertx.deployVerticle(agent));
+    String probes = "lb_agent_probes_total{node=\"copernicus\",outcome=\"up\",service=\"rsync-ssh\"}";
+    await().atMost(Duration.ofSeconds(10)).until(() -> metric(agent, probes) >= 20);
+    double before = metric(agent, probes);
+
+    Files.writeString(config, three.replace("interval: 80ms", "interval: 90ms")); // a changed service: a new monitor
+    agent.reloadConfig(config);
+    // Watch the counter through the swap of monitors: it may never fall back (a reset would
+    // restart it near zero, below its value before, for the next ~2 s).
+    double lowest = Double.MAX_VALUE;
+    long end = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+    while (System.nanoTime() < end) {
+      lowest = Math.min(lowest, metric(agent, probes));
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // a sample every 20 ms
+    }
+    assertEquals(List.of("changed rsync-ssh"), status(agent).getJsonObject("agent").getJsonObject("lastConfigReload")
+        .getJsonArray("changes").getList());
+    assertTrue(lowest >= before, "the counter went on from " + before + "; it fell to " + lowest);
+  }
 }

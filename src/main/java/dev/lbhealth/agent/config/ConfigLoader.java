@@ -32,12 +32,29 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
+  /** A config is a few KiB: a larger file is refused before it is read or parsed. */
+  public static final long MAX_CONFIG_BYTES = 1 << 20;
+
   public static AgentConfig load(Path file) throws ConfigException {
     String text;
     try {
-      text = Files.readString(file);
+      long size = Files.size(file);
+      if (size > MAX_CONFIG_BYTES) {
+        throw new ConfigException(file.toString(), List.of("the file is " + size + " bytes; a config is at most 1 MiB"));
+      }
+      text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new ConfigException(file.toString(), List.of("the file is not UTF-8 text"));
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigException(file.toString(), List.of("cannot read the file: it does not exist"));
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new ConfigException(file.toString(), List.of("cannot read the file: permission denied"));
     } catch (IOException e) {
-      throw new ConfigException(file.toString(), List.of("cannot read file: " + e));
+      throw new ConfigException(file.toString(), List.of("cannot read the file: "
+          + (e.getMessage() == null ? "read error" : e.getMessage())));
     }
     return parse(text, file.toString());
   }
@@ -47,8 +64,8 @@ public final class ConfigLoader {
     try {
       root = YAML.readTree(yaml);
     } catch (JsonProcessingException e) {
-      throw new ConfigException(source, List.of("not valid YAML: " + e.getOriginalMessage().replaceAll("\\s+", " ").strip()
-          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")")));
+      throw new ConfigException(source, List.of("not valid YAML: " + Names.cut(e.getOriginalMessage().replaceAll("\\s+", " ").strip())
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")")));
     }
     if (root == null || !root.isObject()) {
       throw new ConfigException(source, List.of("the file must be a YAML mapping with a 'services' list"));
@@ -303,6 +320,8 @@ public final class ConfigLoader {
       file = Path.of(fileText);
       if (!file.isAbsolute()) {
         s.error("file", "'" + fileText + "' must be an absolute path");
+      } else if (Files.isDirectory(file)) {
+        s.error("file", file + " is a directory; name the file the agent owns in it, e.g. " + file.resolve("rsync-ssh.cfg"));
       } else if (file.getParent() == null || !Files.isDirectory(file.getParent())) {
         s.error("file", "directory " + file.getParent() + " does not exist");
       }

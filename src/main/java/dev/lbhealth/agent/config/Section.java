@@ -29,8 +29,12 @@ final class Section {
   }
 
   void error(String key, String message) {
-    errors.add(path(key) + ": " + message);
+    errors.add(path(key) + ": " + LONG_QUOTED.matcher(message).replaceAll(m -> "'" + java.util.regex.Matcher.quoteReplacement(
+        Names.cut(m.group(1))) + "'"));
   }
+
+  /** A quoted value longer than 80 characters: cut in messages, so a 10 KB name is not echoed whole. */
+  private static final java.util.regex.Pattern LONG_QUOTED = java.util.regex.Pattern.compile("'([^'\\n]{81,})'");
 
   boolean has(String key) {
     return node.hasNonNull(key);

@@ -175,6 +175,18 @@ public final class AgentMetrics {
     }
   }
 
+  /**
+   * Removes a service's gauges (they read the state of the monitor being replaced); its counters
+   * and timers stay, so that rates and increases across a SIGHUP that changed the service hold.
+   */
+  public void forgetGauges(String service) {
+    for (Meter m : registry.getMeters()) {
+      if (m instanceof Gauge && service.equals(m.getId().getTag("service"))) {
+        registry.remove(m);
+      }
+    }
+  }
+
   /** Removes every series of a service that is no longer configured. */
   public void forget(String service) {
     for (Meter m : registry.getMeters()) {

@@ -1,6 +1,7 @@
 package dev.lbhealth.agent.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -185,6 +186,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void hostileInputIsRefusedFastWithPlainWordsAndShortQuotes() throws Exception {
+    assertEquals(List.of("services[0].probe.interval: '99999999999999999999s' is not a duration (write e.g. 250ms, 1.5s, 2m, 1h; at most 24h)"),
+        errors(service("interval: 99999999999999999999s", "")), "a node never probed again is no valid config");
+    assertEquals(List.of("services[0].probe.interval: '25h' is too long (at most 24h)"), errors(service("interval: 25h", "")));
+
+    List<String> longName = errors(service("type: tcp", "").replace("name: rsync-ssh", "name: " + "x".repeat(10_000)));
+    assertEquals(1, longName.size());
+    assertTrue(longName.get(0).length() < 200 && longName.get(0).contains("xxx...'"), "a 10 KB name is cut: " + longName.get(0));
+
+    Path directory = Files.createDirectories(dir.resolve("conf.d"));
+    assertEquals(List.of("services[0].lb.file: " + directory + " is a directory; name the file the agent owns in it, e.g. "
+        + directory.resolve("rsync-ssh.cfg")), errors(service("type: tcp", "").replace(dir + "/rsync.cfg", directory.toString())));
+
+    Path big = Files.writeString(dir.resolve("big.yaml"), "# " + "x".repeat((int) ConfigLoader.MAX_CONFIG_BYTES) + "\n");
+    ConfigException tooBig = assertThrows(ConfigException.class, () -> ConfigLoader.load(big));
+    assertEquals(List.of("the file is " + Files.size(big) + " bytes; a config is at most 1 MiB"), tooBig.errors());
+
+    Path latin1 = Files.write(dir.resolve("latin1.yaml"), "services: []\n# caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertEquals(List.of("the file is not UTF-8 text"), assertThrows(ConfigException.class, () -> ConfigLoader.load(latin1)).errors());
+    assertEquals(List.of("cannot read the file: it does not exist"),
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("none.yaml"))).errors());
+    for (String e : List.of(tooBig.getMessage())) {
+      assertFalse(e.contains("java."), "no Java class names: " + e);
+    }
+  }
+
+  @Test
   void rejectsAMissingDirectoryForTheLbFile() {
     String yaml = service("type: tcp", "").replace(dir + "/rsync.cfg", dir + "/nowhere/rsync.cfg");
     assertEquals(List.of("services[0].lb.file: directory " + dir + "/nowhere does not exist"), errors(yaml));
@@ -193,7 +221,7 @@ class ConfigLoaderTest {
   @Test
   void rejectsDuplicateKeysAndBrokenYamlWithALine() {
     assertTrue(errors("services: []\nservices: []\n").get(0).contains("Duplicate field 'services'"));
-    assertTrue(errors("services:\n  - name: [unclosed\n").get(0).matches("not valid YAML: .* \\(line 2\\)"));
+    assertTrue(errors("services:\n  - name: [unclosed\n").get(0).matches("not valid YAML: .* \\(line 2, column \\d+\\)"));
     assertEquals(List.of("services: must name at least one service"), errors("services: []\n"));
   }
 
