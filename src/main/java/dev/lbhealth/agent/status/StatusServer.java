@@ -74,9 +74,15 @@ public final class StatusServer {
     this.metricsText = new Rendered(this::scrape, 2 * STATUS_EVERY_MS);
   }
 
+  /** The status page and its assets, served to anyone: no data in them. */
+  private static final String PAGE = "/|/index\\.html|/app\\.js|/style\\.css";
+
   public Future<Integer> start() {
     Router router = Router.router(vertx);
     router.get("/healthz").handler(this::healthz);
+    // The page and its scripts hold no data (they fetch it): a browser loads them without a
+    // token, then the page asks for it and sends it with every data request.
+    router.getWithRegex(PAGE).handler(StaticHandler.create("webroot").setCachingEnabled(false));
     if (config.token() != null) {
       router.route().handler(this::authenticate);
     }
@@ -85,7 +91,6 @@ public final class StatusServer {
         .onFailure(ctx::fail));
     router.get("/metrics").handler(this::metrics);
     router.get("/events").handler(this::events);
-    router.get().handler(StaticHandler.create("webroot").setCachingEnabled(false));
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())

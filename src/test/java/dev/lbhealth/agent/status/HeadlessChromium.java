@@ -30,6 +30,9 @@ final class HeadlessChromium implements AutoCloseable {
   private final WebSocket socket;
   private final AtomicInteger ids = new AtomicInteger();
   private final Map<Integer, CompletableFuture<JsonObject>> pending = new ConcurrentHashMap<>();
+  private volatile String promptAnswer;
+  /** How many prompts the page showed. */
+  final AtomicInteger prompts = new AtomicInteger();
 
   HeadlessChromium(Path dir, String url) throws Exception {
     Path log = dir.resolve("chromium.log");
@@ -69,6 +72,16 @@ final class HeadlessChromium implements AutoCloseable {
     return reply.getJsonObject("result");
   }
 
+  /** From now on, answers every JavaScript prompt() of the page with {@code text}. */
+  void answerPrompts(String text) throws Exception {
+    promptAnswer = text;
+    call("Page.enable", new JsonObject());
+  }
+
+  void navigate(String url) throws Exception {
+    call("Page.navigate", new JsonObject().put("url", url));
+  }
+
   /** The value of a JavaScript expression in the page. */
   Object eval(String expression) throws Exception {
     JsonObject result = call("Runtime.evaluate", new JsonObject().put("expression", expression).put("returnByValue", true));
@@ -103,6 +116,11 @@ final class HeadlessChromium implements AutoCloseable {
         CompletableFuture<JsonObject> answer = message.containsKey("id") ? pending.remove(message.getInteger("id")) : null;
         if (answer != null) {
           answer.complete(message);
+        }
+        if ("Page.javascriptDialogOpening".equals(message.getString("method")) && promptAnswer != null) {
+          prompts.incrementAndGet();
+          webSocket.sendText(new JsonObject().put("id", ids.incrementAndGet()).put("method", "Page.handleJavaScriptDialog")
+              .put("params", new JsonObject().put("accept", true).put("promptText", promptAnswer)).encode(), true);
         }
       }
       webSocket.request(1);

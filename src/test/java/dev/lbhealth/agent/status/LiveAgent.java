@@ -25,6 +25,11 @@ final class LiveAgent implements AutoCloseable {
    * @param running the nodes whose pod runs
    */
   LiveAgent(Path dir, int nodes, String... running) throws Exception {
+    this(dir, "status: { port: 0 }", nodes, running);
+  }
+
+  /** @param status the agent's {@code status:} section, as YAML */
+  LiveAgent(Path dir, String status, int nodes, String... running) throws Exception {
     int port = SeedScenario.freePort();
     StringBuilder list = new StringBuilder();
     SeedScenario.NODES.entrySet().stream().limit(nodes).forEach(n -> {
@@ -36,14 +41,14 @@ final class LiveAgent implements AutoCloseable {
     }
     Files.createDirectories(dir.resolve("conf.d"));
     agent = new Agent(ConfigLoader.parse("""
-        status: { port: 0 }
+        %s
         services:
           - name: rsync-ssh
             port: %d
             probe: { type: banner, expect: "SSH-2.0-", interval: 100ms, timeout: 80ms, rise: 1, fall: 2 }
             nodes:
         %s    lb: { file: %s/conf.d/rsync-ssh.cfg, validate: "true", reload: "true" }
-        """.formatted(port, list, dir), "test"));
+        """.formatted(status, port, list, dir), "test"));
     vertx.deployVerticle(agent).toCompletionStage().toCompletableFuture().get();
   }
 

@@ -57,7 +57,7 @@ class StatusAccessTest {
   }
 
   @Test
-  void everythingButHealthzNeedsTheTokenAndItNeverShows() throws Exception {
+  void everyDataEndpointNeedsTheTokenAndItNeverShows() throws Exception {
     Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN + "\n");
     // Bound to every address, so off loopback; the test only ever connects to 127.0.0.1.
     AgentConfig config = ConfigLoader.parse(config("0.0.0.0", tokenFile.toString()), "test");
@@ -73,7 +73,12 @@ class StatusAccessTest {
       String base = "http://127.0.0.1:" + agent.statusPort();
       HttpClient http = HttpClient.newHttpClient();
       List<HttpResponse<String>> responses = new ArrayList<>();
-      for (String path : List.of("/status", "/metrics", "/", "/events", "/nope")) {
+      for (String path : List.of("/", "/app.js", "/style.css")) {
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode(), path + ": the page holds no data and loads without a token");
+        assertFalse(page.body().contains("copernicus"), path + " holds no data");
+      }
+      for (String path : List.of("/status", "/metrics", "/events", "/nope", "/webroot/index.html")) {
         for (String auth : new String[] {null, "Bearer wrong-token-of-enough-length", "Basic " + TOKEN, "Bearer " + TOKEN.substring(1)}) {
           HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path));
           if (auth != null) {

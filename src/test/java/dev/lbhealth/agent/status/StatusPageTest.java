@@ -40,4 +40,23 @@ class StatusPageTest {
     }
     assertTrue(Files.size(Path.of("target/screenshots/status-page.png")) > 1000);
   }
+
+  @Test
+  void offLoopbackWithATokenThePageLoadsAsksForItAndShowsTheNodes() throws Exception {
+    String token = "page-test-token-0123456789abcdef";
+    Path tokenFile = Files.writeString(dir.resolve("token"), token + "\n");
+    // Bound to every address, so off loopback and behind the token; the test connects to 127.0.0.1 only.
+    LiveAgent live = new LiveAgent(dir, "status: { host: 0.0.0.0, port: 0, token-file: " + tokenFile + " }", 2, "copernicus");
+    try (HeadlessChromium chromium = new HeadlessChromium(dir, "about:blank")) {
+      chromium.answerPrompts(token);
+      chromium.navigate(live.url("/"));
+      await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->
+          "up".equals(chromium.eval("document.querySelector('[data-node=copernicus]').dataset.state"))
+              && "down".equals(chromium.eval("document.querySelector('[data-node=galileo]').dataset.state")));
+      assertTrue(chromium.prompts.get() >= 1, "the page asked for the token");
+      chromium.screenshot(Path.of("target/screenshots/status-page-token.png"));
+    } finally {
+      live.close();
+    }
+  }
 }
