@@ -187,6 +187,7 @@ public final class Agent extends VerticleBase {
     Map<String, ServiceMonitor> kept = new LinkedHashMap<>();
     List<Future<?>> stopping = new ArrayList<>();
     List<ServiceConfig> starting = new ArrayList<>();
+    Map<String, Future<?>> replaced = new LinkedHashMap<>();
     for (ServiceConfig s : next.services()) {
       ServiceMonitor current = monitors.remove(s.name());
       if (current != null && current.config().equals(s)) {
@@ -202,7 +203,7 @@ public final class Agent extends VerticleBase {
         continue;
       }
       if (current != null) {
-        stopping.add(current.stop());
+        replaced.put(s.name(), current.stop());
       }
       changes.add((current == null ? "added " : "changed ") + s.name());
       starting.add(s);
@@ -220,18 +221,18 @@ public final class Agent extends VerticleBase {
     monitors.clear();
     monitors.putAll(kept);
     config = next;
-    // A changed service's new monitor starts once the old one's apply in flight has finished.
+    // A changed service's new monitor probes at once (nothing waits for a hung reload); its
+    // applies wait for the old monitor's apply in flight. Its gauges replace the old ones now,
+    // its counters and timers go on counting.
     List<String> removed = changes.stream().filter(c -> c.startsWith("removed ")).map(c -> c.substring(8)).toList();
-    List<String> changed = changes.stream().filter(c -> c.startsWith("changed ")).map(c -> c.substring(8)).toList();
-    Future.join(stopping).onComplete(done -> {
-      removed.forEach(metrics::forget);
-      changed.forEach(metrics::forgetGauges); // counters and timers go on counting across the change
-      starting.forEach(s -> {
-        ServiceMonitor m = monitor(s);
-        monitors.put(s.name(), m);
-        m.start();
-      });
+    replaced.keySet().forEach(metrics::forgetGauges);
+    starting.forEach(s -> {
+      ServiceMonitor m = monitor(s);
+      m.applyAfter(replaced.getOrDefault(s.name(), Future.succeededFuture()));
+      monitors.put(s.name(), m);
+      m.start();
     });
+    Future.join(stopping).onComplete(done -> removed.forEach(metrics::forget));
     LOG.info("config reloaded: {}", changes.isEmpty() ? "no changes" : String.join(", ", changes));
     lastConfigReload = new JsonObject().put("at", Instant.now().toString()).put("outcome", "applied")
         .put("changes", new JsonArray(changes));

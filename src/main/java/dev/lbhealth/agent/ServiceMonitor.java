@@ -65,6 +65,9 @@ final class ServiceMonitor implements ApplyListener {
   /** The apply in flight, if any; stop() waits for it. */
   private Future<ApplyResult> applying;
   private boolean applyAgain;
+  /** The replaced monitor's apply in flight, which this one's applies wait for (or null). */
+  private Future<?> applyGate;
+  private boolean waitingForGate;
   private boolean stopped;
 
   private final Runnable afterApply;
@@ -204,8 +207,26 @@ final class ServiceMonitor implements ApplyListener {
     }
   }
 
+  /**
+   * Applies wait for {@code previous} (the replaced monitor's apply in flight after a config
+   * change) so that two writers never work on one LB file at once; probing does not wait.
+   */
+  void applyAfter(Future<?> previous) {
+    applyGate = previous;
+  }
+
   private void apply() {
     if (stopped) {
+      return;
+    }
+    if (applyGate != null && !applyGate.isComplete()) {
+      if (!waitingForGate) {
+        waitingForGate = true;
+        applyGate.onComplete(done -> {
+          waitingForGate = false;
+          apply();
+        });
+      }
       return;
     }
     if (applying != null) {
