@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+  /** READY=1 at the latest this long after start, as degraded: the unit's TimeoutStartSec is 60 s. */
+  static final java.time.Duration READY_DEADLINE = java.time.Duration.ofSeconds(45);
 
   private final Map<String, ServiceMonitor> monitors = new LinkedHashMap<>();
   private final Instant startedAt = Instant.now();
@@ -80,6 +82,7 @@ public final class Agent extends VerticleBase {
   }
 
   private Future<?> startMonitors() {
+    vertx.setTimer(READY_DEADLINE.toMillis(), id -> readyDeadline());
     config.services().forEach(s -> monitors.put(s.name(), monitor(s)));
     // The listener runs on an event loop of its own: a flood of status requests cannot delay probes.
     statusServer = new StatusServer(vertx, config.status(), () -> statusSnapshot, () -> problemsSnapshot, metrics.registry());
@@ -129,11 +132,23 @@ public final class Agent extends VerticleBase {
   /** After any apply: the first time every service has applied, tell systemd we are ready. */
   private void applied() {
     publishSnapshot();
-    if (!ready && firstApplyDone()) {
+    if (!ready && monitors.size() == config.services().size() && monitors.values().stream().allMatch(ServiceMonitor::servedOnce)) {
+      ready = true;
+      LOG.info("ready: every service's first apply succeeded");
+      systemd.send("READY=1\nSTATUS=serving " + monitors.size() + " service(s)");
+    }
+  }
+
+  /**
+   * At the start deadline, not every service has been applied: systemd is told READY anyway
+   * (before its start timeout would kill an agent that probes and retries), as degraded, with why.
+   */
+  private void readyDeadline() {
+    if (!ready) {
       ready = true;
       List<String> problems = problems();
-      LOG.info("ready: every service made its first apply{}", problems.isEmpty() ? "" : "; problems: " + problems);
-      systemd.send("READY=1\nSTATUS=" + (problems.isEmpty() ? "serving " + monitors.size() + " service(s)" : String.join("; ", problems)));
+      LOG.warn("ready, degraded: not every service applied within {} s: {}", READY_DEADLINE.toSeconds(), problems);
+      systemd.send("READY=1\nSTATUS=degraded: " + String.join("; ", problems));
     }
   }
 

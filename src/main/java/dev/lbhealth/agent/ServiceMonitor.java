@@ -167,6 +167,11 @@ final class ServiceMonitor implements ApplyListener {
     return lastApply != null;
   }
 
+  /** Whether an apply has succeeded: the LB has had this service's servers at least once. */
+  boolean servedOnce() {
+    return applied != null;
+  }
+
   /** Null while healthy, else why not (for /healthz). */
   String problem() {
     if (lastApply == null && discoveryKnown && pool.isEmpty()) {

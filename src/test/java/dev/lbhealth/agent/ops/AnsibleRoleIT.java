@@ -151,7 +151,7 @@ class AnsibleRoleIT {
       agent.waitFor(15, TimeUnit.SECONDS);
       agent.destroyForcibly();
     }
-    assertTrue(Files.readString(dir.resolve("agent.log")).contains("ready: every service made its first apply"));
+    assertTrue(Files.readString(dir.resolve("agent.log")).contains("ready: every service's first apply succeeded"));
   }
 
   private static String value(List<String> unit, String key) {

@@ -95,4 +95,49 @@ class SystemdNotifyTest {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
   }
+
+  @Test
+  void readyOnlyOnceTheFirstApplySucceeded() throws Exception {
+    List<String> received = new CopyOnWriteArrayList<>();
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    Path socket = dir.resolve("notify.sock");
+    Channel channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
+        .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
+          @Override
+          protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket packet) {
+            received.add(packet.content().toString(StandardCharsets.UTF_8));
+          }
+        })
+        .bind(new DomainSocketAddress(socket.toString())).sync().channel();
+    Files.createDirectories(dir.resolve("conf.d"));
+    // The LB refuses its reloads until the operator fixes it (here: a file appears).
+    Path fixed = dir.resolve("lb-fixed");
+    Path config = Files.writeString(dir.resolve("agent.yaml"), """
+        status: { port: 0 }
+        services:
+          - name: rsync-ssh
+            port: %d
+            probe: { type: tcp, interval: 100ms }
+            nodes: [ { name: copernicus, address: 127.0.0.2 } ]
+            lb: { file: %s/conf.d/rsync-ssh.cfg, validate: "true", reload: "test -e %s" }
+        """.formatted(SeedScenario.freePort(), dir, fixed));
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile());
+    builder.environment().put("NOTIFY_SOCKET", socket.toString());
+    Process agent = builder.start();
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(dir.resolve("out.txt")).matches("(?s).*apply of \\[[a-z, ]*\\] failed.*"));
+      assertTrue(received.stream().noneMatch(m -> m.startsWith("READY=1")), "no READY while the first apply fails: " + received);
+      Files.writeString(fixed, "");
+      // The failed apply is retried after 5 s; READY follows its success.
+      await().atMost(Duration.ofSeconds(15)).until(() -> received.stream().anyMatch(m -> m.startsWith("READY=1")));
+      assertTrue(Files.exists(dir.resolve("conf.d/rsync-ssh.cfg")));
+      assertTrue(Files.readString(dir.resolve("out.txt")).contains("ready: every service's first apply succeeded"));
+    } finally {
+      agent.destroyForcibly();
+      channel.close().sync();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+  }
 }
