@@ -59,7 +59,8 @@ public final class Agent extends VerticleBase {
   }
 
   /**
-   * @param systemd READY=1 once every service made its first apply, WATCHDOG=1 from the event loop
+   * @param systemd READY=1 once every service's first apply succeeded (or degraded at the start
+   *     deadline), WATCHDOG=1 from the event loop
    * @param metrics where the agent's series go (the registry /metrics scrapes)
    */
   public Agent(AgentConfig config, SystemdNotifier systemd, AgentMetrics metrics) {

@@ -44,7 +44,7 @@ public final class StatusServer {
   public static final String EVENTS = "lb-health-agent.events";
   /** How often /status is rendered at most, and so how often the agent needs to publish it. */
   public static final long STATUS_EVERY_MS = 500;
-  private static final int MAX_EVENT_CLIENTS = 64;
+  static final int MAX_EVENT_CLIENTS = 64;
   private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
 
   private final Vertx vertx;
@@ -168,7 +168,9 @@ public final class StatusServer {
   /** Server-sent events: one {@code event:}/{@code data:} pair per state change or apply. */
   private void events(RoutingContext ctx) {
     if (eventClients >= MAX_EVENT_CLIENTS) {
-      ctx.response().setStatusCode(503).end();
+      // Refused, and the connection closed with it: a flood of refused clients holds no sockets.
+      ctx.response().setStatusCode(503).putHeader("Connection", "close").putHeader("Retry-After", "5").end()
+          .onComplete(sent -> ctx.request().connection().close());
       return;
     }
     eventClients++;

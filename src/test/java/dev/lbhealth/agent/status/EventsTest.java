@@ -51,4 +51,45 @@ class EventsTest {
       live.close();
     }
   }
+
+  @Test
+  void aClientOverTheCapIsRefusedAndItsConnectionClosedAtOnce() throws Exception {
+    LiveAgent live = new LiveAgent(dir, 1, "copernicus");
+    int port = java.net.URI.create(live.url("/")).getPort();
+    List<java.net.Socket> open = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < StatusServer.MAX_EVENT_CLIENTS; i++) {
+        open.add(sse(port));
+      }
+      try (java.net.Socket refused = new java.net.Socket("127.0.0.1", port)) {
+        refused.setSoTimeout(5000); // far below the 30 s idle timeout
+        refused.getOutputStream().write("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String answer = new String(refused.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+        assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), answer);
+      }
+    } finally {
+      for (java.net.Socket s : open) {
+        s.close();
+      }
+      live.close();
+    }
+  }
+
+  /** An /events client that has read the stream's first line, so the server counts it. */
+  private static java.net.Socket sse(int port) throws Exception {
+    java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+    s.setSoTimeout(5000);
+    s.getOutputStream().write("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    java.io.InputStream in = s.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().contains("lb-health-agent events")) {
+      int c = in.read();
+      if (c < 0) {
+        throw new java.io.IOException("closed: " + head);
+      }
+      head.append((char) c);
+    }
+    return s;
+  }
 }
