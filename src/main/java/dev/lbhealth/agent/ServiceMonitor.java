@@ -68,6 +68,12 @@ final class ServiceMonitor implements ApplyListener {
   /** The replaced monitor's apply in flight, which this one's applies wait for (or null). */
   private Future<?> applyGate;
   private boolean waitingForGate;
+  private long holdTimer = -1;
+  /**
+   * A change that discovery asked for (a node joining, leaving, draining) is pending: rare and
+   * planned, it is not held by the reload budget, which is there for probe flaps.
+   */
+  private boolean discoveryChanged;
   private boolean stopped;
 
   private final Runnable afterApply;
@@ -135,6 +141,7 @@ final class ServiceMonitor implements ApplyListener {
       }
     });
     if (pool.update(service, view, spread)) {
+      discoveryChanged = !spread;
       decide();
     }
   }
@@ -149,6 +156,7 @@ final class ServiceMonitor implements ApplyListener {
   Future<Void> stop() {
     stopped = true;
     coalescer.cancel();
+    timers.cancelTimer(holdTimer);
     Future<Void> sourceStopped = discovery == null ? Future.succeededFuture() : discovery.stop();
     pool.stop();
     Future<?> inFlight = applying == null ? Future.succeededFuture() : applying.otherwiseEmpty();
@@ -209,6 +217,8 @@ final class ServiceMonitor implements ApplyListener {
       } else {
         coalescer.changed();
       }
+    } else if (applying == null && holdTimer < 0) {
+      discoveryChanged = false; // nothing to apply for it
     }
   }
 
@@ -238,6 +248,18 @@ final class ServiceMonitor implements ApplyListener {
       applyAgain = true;
       return;
     }
+    long hold = discoveryChanged ? 0 : writer.holdMillis();
+    if (hold > 0) {
+      // Within the reload budget: one apply when it allows, with the newest set by then.
+      if (holdTimer < 0) {
+        holdTimer = timers.setTimer(hold, () -> {
+          holdTimer = -1;
+          apply();
+        });
+      }
+      return;
+    }
+    discoveryChanged = false;
     ServerSet set = requested;
     long decidedAt = requestedAtNanos;
     applying = writer.apply(set);

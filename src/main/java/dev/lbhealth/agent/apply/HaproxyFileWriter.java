@@ -25,6 +25,8 @@ public final class HaproxyFileWriter implements LbWriter {
   private final Vertx vertx;
   private final ServiceConfig service;
   private final HaproxyRenderer renderer = new HaproxyRenderer();
+  /** When the last reload ran (System.nanoTime), for the reload budget. */
+  private volatile long lastReloadNanos = Long.MIN_VALUE / 2;
 
   public HaproxyFileWriter(Vertx vertx, ServiceConfig service) {
     this.vertx = vertx;
@@ -50,6 +52,12 @@ public final class HaproxyFileWriter implements LbWriter {
     return apply(set, false, null);
   }
 
+  @Override
+  public long holdMillis() {
+    long next = lastReloadNanos + service.lb().minReloadInterval().toNanos();
+    return Math.max(0, (next - System.nanoTime()) / 1_000_000);
+  }
+
   /**
    * @param force reload even when the file already says so (the running HAProxy does not)
    * @param verifyWith the Runtime API to read the loaded backend back from, or null
@@ -69,6 +77,7 @@ public final class HaproxyFileWriter implements LbWriter {
       if (text.equals(onDisk) && !force) {
         return new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of());
       }
+      lastReloadNanos = System.nanoTime();
       String error = LbFile.installAndReload(service.lb(), text, onDisk);
       return error == null ? new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of())
           : failed(start, error);

@@ -32,8 +32,6 @@ import org.slf4j.LoggerFactory;
 final class HaproxyRuntimeWriter implements LbWriter {
   private static final Logger LOG = LoggerFactory.getLogger(HaproxyRuntimeWriter.class);
   private static final long DRAIN_POLL_MS = 1_000;
-  /** The file follows live switches at most this often: a flapping node costs no fsync storm. */
-  static final long FILE_WRITE_EVERY_MS = 1_000;
 
   private final Vertx vertx;
   private final ServiceConfig service;
@@ -266,15 +264,15 @@ final class HaproxyRuntimeWriter implements LbWriter {
   }
 
   /**
-   * Brings the file in line with a live set: on a worker, one write at a time, at most one a
-   * {@link #FILE_WRITE_EVERY_MS}, always the newest set.
+   * Brings the file in line with a live set: on a worker, one write at a time, at most one per
+   * {@code lb.min-reload-interval} (a flapping node costs no fsync storm), always the newest set.
    */
   private void persistLater(ServerSet set) {
     if (set.sameServers(persisted) && persistNext == null) {
       return;
     }
     persistNext = set;
-    long wait = lastPersistStart + FILE_WRITE_EVERY_MS - System.nanoTime() / 1_000_000;
+    long wait = lastPersistStart + service.lb().minReloadInterval().toMillis() - System.nanoTime() / 1_000_000;
     if (persisting != null || persistTimer >= 0 || closed) {
       return; // the write in flight or the one scheduled takes persistNext
     }

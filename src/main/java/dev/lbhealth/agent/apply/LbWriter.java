@@ -23,6 +23,15 @@ public interface LbWriter {
     return false;
   }
 
+  /**
+   * How long the next apply should wait to keep within the reload budget
+   * ({@code lb.min-reload-interval}); 0 when it may go now. The caller holds it and then applies
+   * the newest set, so the changes in between are merged into one reload.
+   */
+  default long holdMillis() {
+    return 0;
+  }
+
   /** Stops its timers and connections; an apply in flight still completes. */
   default Future<Void> close() {
     return Future.succeededFuture();

@@ -19,6 +19,8 @@ public final class NginxWriter implements LbWriter {
   private final Vertx vertx;
   private final ServiceConfig service;
   private final Renderer renderer;
+  /** When the last reload ran (System.nanoTime), for the reload budget. */
+  private volatile long lastReloadNanos = Long.MIN_VALUE / 2;
 
   public NginxWriter(Vertx vertx, ServiceConfig service) {
     this(vertx, service, new NginxRenderer());
@@ -33,6 +35,12 @@ public final class NginxWriter implements LbWriter {
   @Override
   public String preview(ServerSet set) {
     return renderer.render(service, set);
+  }
+
+  @Override
+  public long holdMillis() {
+    long next = lastReloadNanos + service.lb().minReloadInterval().toNanos();
+    return Math.max(0, (next - System.nanoTime()) / 1_000_000);
   }
 
   @Override
@@ -53,6 +61,7 @@ public final class NginxWriter implements LbWriter {
     if (text.equals(onDisk)) {
       return new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of());
     }
+    lastReloadNanos = System.nanoTime();
     String error = LbFile.installAndReload(service.lb(), text, onDisk);
     return new ApplyResult(error == null ? Outcome.APPLIED : Outcome.FAILED, "reload", System.nanoTime() - start,
         error == null ? List.of() : List.of(error));

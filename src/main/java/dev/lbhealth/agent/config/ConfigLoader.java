@@ -312,7 +312,7 @@ public final class ConfigLoader {
 
   private static LbConfig lb(Section s, String serviceName) {
     s.rejectUnknown(Set.of("kind", "file", "upstream", "validate", "config-root", "reload", "command-timeout",
-        "runtime-api", "listen", "drain-timeout", "drift-check", "on-drift"));
+        "runtime-api", "listen", "drain-timeout", "drift-check", "on-drift", "min-reload-interval"));
     Kind kind = s.choice("kind", Kind.class, Kind.HAPROXY);
     String fileText = s.requiredString("file");
     Path file = null;
@@ -365,8 +365,12 @@ public final class ConfigLoader {
     if (driftCheck.toMillis() < 100) {
       s.error("drift-check", Durations.format(driftCheck) + " is too short (at least 100ms)");
     }
+    Duration minReload = s.duration("min-reload-interval", LbConfig.DEFAULT_MIN_RELOAD_INTERVAL);
+    if (minReload.compareTo(Duration.ofMinutes(10)) > 0) {
+      s.error("min-reload-interval", Durations.format(minReload) + " is too long (at most 10m: changes would wait that long)");
+    }
     return new LbConfig(kind, file, upstream, validate, root, reload, timeout, runtimeApi, listen,
-        drainTimeout, driftCheck, onDrift);
+        drainTimeout, driftCheck, onDrift, minReload);
   }
 
   private static boolean isListen(String listen) {

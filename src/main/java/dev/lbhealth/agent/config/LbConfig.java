@@ -23,6 +23,8 @@ import java.time.Duration;
  * @param driftCheck Runtime API: how often HAProxy's live servers are compared with the set
  * @param onDrift Runtime API: whether a difference made outside the agent is corrected or only
  *     reported
+ * @param minReloadInterval at most one reload (and, with the Runtime API, one file write) per
+ *     this interval; changes in between are merged into the next
  */
 public record LbConfig(
     Kind kind,
@@ -36,10 +38,12 @@ public record LbConfig(
     String listen,
     Duration drainTimeout,
     Duration driftCheck,
-    OnDrift onDrift) {
+    OnDrift onDrift,
+    Duration minReloadInterval) {
 
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofMinutes(10);
   public static final Duration DEFAULT_DRIFT_CHECK = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_MIN_RELOAD_INTERVAL = Duration.ofSeconds(1);
 
   public enum OnDrift {
     CORRECT,

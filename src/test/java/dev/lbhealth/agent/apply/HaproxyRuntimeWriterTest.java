@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lbhealth.agent.apply.ApplyResult.Outcome;
 import dev.lbhealth.agent.config.ConfigLoader;
+import dev.lbhealth.agent.config.LbConfig;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.decision.ServerSet.Server;
@@ -213,7 +214,7 @@ class HaproxyRuntimeWriterTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(haproxy.lbFile()).contains("server copernicus ")
         && Files.readString(haproxy.lbFile()).contains("server galileo " + NODES.get("galileo") + ":" + hostPort + " disabled"));
     long writes = reports.stream().filter(r -> r.startsWith("file ")).count();
-    assertTrue(writes <= 2 + (long) Math.ceil(seconds * 1000 / HaproxyRuntimeWriter.FILE_WRITE_EVERY_MS),
+    assertTrue(writes <= 2 + (long) Math.ceil(seconds * 1000 / LbConfig.DEFAULT_MIN_RELOAD_INTERVAL.toMillis()),
         writes + " file writes for 20 switches in " + seconds + " s");
   }
 
