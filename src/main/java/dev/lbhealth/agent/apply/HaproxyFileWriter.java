@@ -25,12 +25,12 @@ public final class HaproxyFileWriter implements LbWriter {
   private final Vertx vertx;
   private final ServiceConfig service;
   private final HaproxyRenderer renderer = new HaproxyRenderer();
-  /** When the last reload ran (System.nanoTime), for the reload budget. */
-  private volatile long lastReloadNanos = Long.MIN_VALUE / 2;
+  private final ReloadBudget budget;
 
   public HaproxyFileWriter(Vertx vertx, ServiceConfig service) {
     this.vertx = vertx;
     this.service = service;
+    this.budget = new ReloadBudget(service.lb().minReloadInterval());
   }
 
   @Override
@@ -54,8 +54,7 @@ public final class HaproxyFileWriter implements LbWriter {
 
   @Override
   public long holdMillis() {
-    long next = lastReloadNanos + service.lb().minReloadInterval().toNanos();
-    return Math.max(0, (next - System.nanoTime()) / 1_000_000);
+    return budget.holdMillis();
   }
 
   /**
@@ -77,7 +76,7 @@ public final class HaproxyFileWriter implements LbWriter {
       if (text.equals(onDisk) && !force) {
         return new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of());
       }
-      lastReloadNanos = System.nanoTime();
+      budget.spend();
       String error = LbFile.installAndReload(service.lb(), text, onDisk);
       return error == null ? new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of())
           : failed(start, error);

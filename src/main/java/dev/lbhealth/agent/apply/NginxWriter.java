@@ -19,8 +19,7 @@ public final class NginxWriter implements LbWriter {
   private final Vertx vertx;
   private final ServiceConfig service;
   private final Renderer renderer;
-  /** When the last reload ran (System.nanoTime), for the reload budget. */
-  private volatile long lastReloadNanos = Long.MIN_VALUE / 2;
+  private final ReloadBudget budget;
 
   public NginxWriter(Vertx vertx, ServiceConfig service) {
     this(vertx, service, new NginxRenderer());
@@ -30,6 +29,7 @@ public final class NginxWriter implements LbWriter {
     this.vertx = vertx;
     this.service = service;
     this.renderer = renderer;
+    this.budget = new ReloadBudget(service.lb().minReloadInterval());
   }
 
   @Override
@@ -39,8 +39,7 @@ public final class NginxWriter implements LbWriter {
 
   @Override
   public long holdMillis() {
-    long next = lastReloadNanos + service.lb().minReloadInterval().toNanos();
-    return Math.max(0, (next - System.nanoTime()) / 1_000_000);
+    return budget.holdMillis();
   }
 
   @Override
@@ -61,7 +60,7 @@ public final class NginxWriter implements LbWriter {
     if (text.equals(onDisk)) {
       return new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of());
     }
-    lastReloadNanos = System.nanoTime();
+    budget.spend();
     String error = LbFile.installAndReload(service.lb(), text, onDisk);
     return new ApplyResult(error == null ? Outcome.APPLIED : Outcome.FAILED, "reload", System.nanoTime() - start,
         error == null ? List.of() : List.of(error));

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The reload budget against a real nginx: a node whose port opens and closes at 10 Hz makes its
  * health flip again and again, yet nginx reloads at most once per lb.min-reload-interval (1 s).
  */
-class ReloadBudgetTest {
+class FlappingNodeTest {
   @TempDir Path dir;
 
   private static <T> T get(Future<T> f) throws Exception {
