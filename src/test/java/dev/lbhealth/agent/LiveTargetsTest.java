@@ -79,14 +79,20 @@ class LiveTargetsTest {
     return nodes.stream().map(JsonObject.class::cast).filter(n -> n.getString("name").equals(name)).findFirst().orElse(null);
   }
 
+  /** The agent from a config file with this text (the file stays for later re-reads). */
+  private Agent startAgent(Path config, String yaml) throws Exception {
+    Files.writeString(config, yaml);
+    Agent agent = new Agent(ConfigLoader.load(config));
+    get(vertx.deployVerticle(agent));
+    return agent;
+  }
+
   @Test
   void aNodesOnlyChangeIsMadeLiveAndKeepsTheOtherNodesState() throws Exception {
     HaproxyProcess haproxy = (HaproxyProcess) seed.lb();
     String three = seed.agentConfigYaml("no-nodes");
     Path config = dir.resolve("agent.yaml");
-    Files.writeString(config, three);
-    Agent agent = new Agent(ConfigLoader.load(config));
-    get(vertx.deployVerticle(agent));
+    Agent agent = startAgent(config, three);
     await().atMost(Duration.ofSeconds(10)).until(() -> agent.firstApplyDone() && haproxy.workerPids().size() == 1
         && haproxy.servers().stream().filter(s -> s.endsWith(" ready")).count() == 3);
     List<Long> worker = haproxy.workerPids();
@@ -116,9 +122,7 @@ class LiveTargetsTest {
     HaproxyProcess haproxy = (HaproxyProcess) seed.lb();
     String three = seed.agentConfigYaml("no-nodes");
     Path config = dir.resolve("agent.yaml");
-    Files.writeString(config, three);
-    Agent agent = new Agent(ConfigLoader.load(config));
-    get(vertx.deployVerticle(agent));
+    Agent agent = startAgent(config, three);
     await().atMost(Duration.ofSeconds(10)).until(() -> agent.firstApplyDone() && haproxy.workerPids().size() == 1);
 
     Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n");
@@ -148,9 +152,7 @@ class LiveTargetsTest {
   void countersGoOnCountingAcrossAReReadThatChangesTheService() throws Exception {
     String three = seed.agentConfigYaml("no-nodes");
     Path config = dir.resolve("agent.yaml");
-    Files.writeString(config, three);
-    Agent agent = new Agent(ConfigLoader.load(config));
-    get(vertx.deployVerticle(agent));
+    Agent agent = startAgent(config, three);
     String probes = "lb_agent_probes_total{node=\"copernicus\",outcome=\"up\",service=\"rsync-ssh\"}";
     await().atMost(Duration.ofSeconds(10)).until(() -> metric(agent, probes) >= 20);
     double before = metric(agent, probes);

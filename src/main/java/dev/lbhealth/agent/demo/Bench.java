@@ -35,6 +35,14 @@ final class Bench {
     return sorted[Math.max(0, i)] / 1e6;
   }
 
+  /**
+   * A pause that is part of the scenario being acted (a grace period, the time between pod
+   * moves), never a wait for a condition: those go through {@link #waitUntil}.
+   */
+  static void pause(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+  }
+
   static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }

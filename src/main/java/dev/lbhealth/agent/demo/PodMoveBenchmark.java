@@ -71,7 +71,7 @@ public final class PodMoveBenchmark {
       for (int m = 0; m < moves; m++) {
         // Pod moves are minutes apart in life; 3 s apart here lets the reload budget
         // (lb.min-reload-interval: two at once, then one a second) refill between moves.
-        Thread.sleep(3000);
+        Bench.pause(3000);
         PretendPod old = seed.pod(nodes.get(m % 3));
         PretendPod next = seed.pod(nodes.get((m + 1) % 3));
         // Clients keep coming, a new connection every 2 ms, each on its own: one that HAProxy

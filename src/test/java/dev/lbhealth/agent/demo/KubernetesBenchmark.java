@@ -117,13 +117,13 @@ public final class KubernetesBenchmark {
         Bench.waitUntil(() -> !takesNewConnections(lb, oldNode), 10_000);
         terminatingToDrained[m] = System.nanoTime() - terminating;
         if (preStop) {
-          pause(1000); // preStop: the old pod still serves
+          Bench.pause(1000); // preStop: the old pod still serves
           seed.pod(oldNode).silence();
         }
-        pause(1000); // its process is gone, its port still accepts
+        Bench.pause(1000); // its process is gone, its port still accepts
         Bench.await(seed.pod(oldNode).stop());
         cluster.gone(oldPod);
-        pause(200);
+        Bench.pause(200);
         failuresPerMove[m] = failures.size() - failuresBefore;
       }
       running.set(false);
@@ -159,8 +159,4 @@ public final class KubernetesBenchmark {
     return lb.inRotation().contains(node);
   }
 
-  /** The scenario's own timing (Kubernetes' grace periods), not a wait for a condition. */
-  private static void pause(long millis) throws InterruptedException {
-    Thread.sleep(millis);
-  }
 }

@@ -79,12 +79,12 @@ public final class KubernetesDemo {
       cluster.ready("rsyncer-2", true);
       Bench.waitUntil(() -> seed.lb().inRotation().contains("newton"), 10_000);
       cluster.terminate("rsyncer-1");
-      Thread.sleep(1000);
+      Bench.pause(1000); // preStop: the old pod still serves
       seed.pod("galileo").silence();
-      Thread.sleep(1000);
+      Bench.pause(1000); // its process is gone, its port still accepts
       Bench.await(seed.pod("galileo").stop());
       cluster.gone("rsyncer-1");
-      Thread.sleep(300);
+      Bench.pause(300);
       running.set(false);
       clients.join();
       say("   => " + attempts.get() + " connections, " + failed.get() + " failed.");

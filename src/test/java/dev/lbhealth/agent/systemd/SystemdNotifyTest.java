@@ -44,17 +44,9 @@ class SystemdNotifyTest {
 
   /** Runs the agent with the JVM options under a notify socket; returns its output. */
   private String readyWatchdogStopping(List<String> jvmOptions) throws Exception {
-    List<String> received = new CopyOnWriteArrayList<>();
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    Path socket = dir.resolve("notify.sock");
-    Channel channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-        .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
-          @Override
-          protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket packet) {
-            received.add(packet.content().toString(StandardCharsets.UTF_8));
-          }
-        })
-        .bind(new DomainSocketAddress(socket.toString())).sync().channel();
+    NotifySocket systemd = new NotifySocket(dir.resolve("notify.sock"));
+    List<String> received = systemd.received;
+    Path socket = systemd.path;
     Files.createDirectories(dir.resolve("conf.d"));
     Path config = Files.writeString(dir.resolve("agent.yaml"), """
         status: { port: 0 }
@@ -91,24 +83,15 @@ class SystemdNotifyTest {
       return Files.readString(dir.resolve("out.txt"));
     } finally {
       agent.destroyForcibly();
-      channel.close().sync();
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+      systemd.close();
     }
   }
 
   @Test
   void readyOnlyOnceTheFirstApplySucceeded() throws Exception {
-    List<String> received = new CopyOnWriteArrayList<>();
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    Path socket = dir.resolve("notify.sock");
-    Channel channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-        .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
-          @Override
-          protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket packet) {
-            received.add(packet.content().toString(StandardCharsets.UTF_8));
-          }
-        })
-        .bind(new DomainSocketAddress(socket.toString())).sync().channel();
+    NotifySocket systemd = new NotifySocket(dir.resolve("notify.sock"));
+    List<String> received = systemd.received;
+    Path socket = systemd.path;
     Files.createDirectories(dir.resolve("conf.d"));
     // The LB refuses its reloads until the operator fixes it (here: a file appears).
     Path fixed = dir.resolve("lb-fixed");
@@ -136,6 +119,31 @@ class SystemdNotifyTest {
       assertTrue(Files.readString(dir.resolve("out.txt")).contains("ready: every service's first apply succeeded"));
     } finally {
       agent.destroyForcibly();
+      systemd.close();
+    }
+  }
+
+  /** systemd's end of the notify protocol: a Unix datagram socket that keeps what it receives. */
+  private static final class NotifySocket implements AutoCloseable {
+    final List<String> received = new CopyOnWriteArrayList<>();
+    final Path path;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    private final Channel channel;
+
+    NotifySocket(Path path) throws InterruptedException {
+      this.path = path;
+      channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
+          .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket packet) {
+              received.add(packet.content().toString(StandardCharsets.UTF_8));
+            }
+          })
+          .bind(new DomainSocketAddress(path.toString())).sync().channel();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
       channel.close().sync();
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
