@@ -40,6 +40,7 @@ function nodeCell(service, node) {
   const title = el('div', 'node', node.name + ' ');
   if (node.state === 'ready') title.appendChild(el('span', 'rotation', '\u25CF'));
   if (node.state === 'drain') title.appendChild(el('span', 'draining', '\u25D0 draining'));
+  if (node.damped) title.appendChild(el('span', 'damped', '\u223F flapping: held out'));
   cell.appendChild(title);
   cell.appendChild(el('div', 'detail', node.address));
   const probe = node.lastProbe;

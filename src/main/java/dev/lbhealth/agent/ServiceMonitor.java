@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 final class ServiceMonitor implements ApplyListener {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceMonitor.class);
   private static final long RETRY_AFTER_FAILURE_MS = 5_000;
+  /** How often an apply the LB asked to hold (nginx: too many old workers) is tried again. */
+  private static final long RECHECK_HELD_MS = 500;
 
   private ServiceConfig service;
   private final Probe probe;
@@ -58,6 +60,8 @@ final class ServiceMonitor implements ApplyListener {
   private long requestedAtNanos;
   private ServerSet applied;
   private ApplyResult lastApply;
+  /** The last apply was held by the LB (logged once per episode). */
+  private boolean held;
   private Instant lastApplyAt;
   private long lastApplySinceDecisionNanos;
   private JsonObject lastFileWrite;
@@ -194,9 +198,15 @@ final class ServiceMonitor implements ApplyListener {
     return null;
   }
 
-  /** What keeps discovery from being current (the API out of reach), or null: a warning, not a failure. */
+  /**
+   * What keeps discovery from being current (the API out of reach) or an apply waiting (held by the
+   * LB), or null: a warning, not a failure.
+   */
   String warning() {
     String problem = discovery == null ? null : discovery.problem();
+    if (problem == null && lastApply != null && lastApply.outcome() == ApplyResult.Outcome.HELD) {
+      problem = "apply held: " + String.join("; ", lastApply.errors());
+    }
     return problem == null ? null : "service " + service.name() + ": " + problem;
   }
 
@@ -274,7 +284,18 @@ final class ServiceMonitor implements ApplyListener {
       lastApplyAt = Instant.now();
       lastApplySinceDecisionNanos = System.nanoTime() - decidedAt;
       metrics.apply(service.name(), result);
-      if (result.failed()) {
+      if (result.outcome() == ApplyResult.Outcome.HELD) {
+        if (!held) {
+          LOG.warn("service {}: apply of [{}] held: {}", service.name(), String.join(", ", set.activeNodes()), String.join("; ", result.errors()));
+        }
+        held = true;
+        timers.setTimer(RECHECK_HELD_MS, () -> {
+          if (lastApply == result) {
+            apply();
+          }
+        });
+      } else if (result.failed()) {
+        held = false;
         LOG.warn("service {}: apply of [{}] failed: {}", service.name(), String.join(", ", set.activeNodes()), String.join("; ", result.errors()));
         timers.setTimer(RETRY_AFTER_FAILURE_MS, () -> {
           if (requested == set && lastApply == result) {
@@ -282,6 +303,10 @@ final class ServiceMonitor implements ApplyListener {
           }
         });
       } else {
+        if (held) {
+          LOG.info("service {}: no longer held", service.name());
+        }
+        held = false;
         applied = set;
         pool.states().forEach(ts -> ts.inRotationGauge.set(set.isActive(ts.target) ? 1 : 0));
         if (result.outcome() == ApplyResult.Outcome.APPLIED) {
@@ -340,7 +365,8 @@ final class ServiceMonitor implements ApplyListener {
             .put("kind", service.lb().kind().name().toLowerCase())
             .put("file", service.lb().file().toString())
             .put("upstream", service.lb().upstream())
-            .put("live", writer.switchesLive()))
+            .put("live", writer.switchesLive())
+            .mergeIn(writer.status()))
         .put("nodes", nodes);
     if (discovery != null) {
       out.put("discovery", new JsonObject().put("source", discovery.describe()).put("problem", discovery.problem()));

@@ -4,6 +4,7 @@ import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.Timers;
 import dev.lbhealth.agent.discovery.Placement;
 import dev.lbhealth.agent.discovery.Target;
+import dev.lbhealth.agent.health.FlapDamping;
 import dev.lbhealth.agent.health.Health;
 import dev.lbhealth.agent.health.HealthCounter;
 import dev.lbhealth.agent.probe.Probe;
@@ -66,7 +67,8 @@ final class TargetPool {
       TargetState ts = old.remove(e.getKey());
       if (ts == null) {
         added++;
-        ts = new TargetState(e.getKey(), new HealthCounter(service.probe().rise(), service.probe().fall()), e.getValue());
+        ts = new TargetState(e.getKey(), new HealthCounter(service.probe().rise(), service.probe().fall()),
+            new FlapDamping(service.probe().damping()), e.getValue());
         metrics.target(ts.target, ts.healthGauge, ts.inRotationGauge);
         TargetState fresh = ts;
         ts.timer = timers.setTimer(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, interval / 4)) : 0, () -> probe(fresh));
@@ -155,7 +157,17 @@ final class TargetPool {
     ts.lastAt = Instant.now();
     metrics.probe(ts.target, result.healthy(), result.latencyNanos());
     Health before = ts.health();
-    if (ts.counter.record(result.healthy())) {
+    Health probedBefore = ts.counter.health();
+    boolean flipped = ts.counter.record(result.healthy());
+    long now = timers.nowMillis();
+    boolean wasDamped = ts.damped;
+    ts.damped = flipped && probedBefore != Health.UNKNOWN ? ts.damping.flip(now) : ts.damping.damped(now);
+    if (ts.damped != wasDamped) {
+      LOG.warn("service {} node {} ({}): {}", service.name(), ts.target.node(), ts.target.hostPort(), ts.damped
+          ? "flapping (" + String.format(java.util.Locale.ROOT, "%.1f", ts.damping.penalty(now)) + " recent changes, weighted): held out of rotation until it is stable"
+          : "stable again: no longer held out for flapping");
+    }
+    if (ts.health() != before) {
       ts.since = ts.lastAt;
       ts.healthGauge.set(AgentMetrics.gaugeValue(ts.health()));
       metrics.transition(ts.target, ts.health());

@@ -3,6 +3,7 @@ package dev.lbhealth.agent;
 import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.discovery.Placement;
 import dev.lbhealth.agent.discovery.Target;
+import dev.lbhealth.agent.health.FlapDamping;
 import dev.lbhealth.agent.health.Health;
 import dev.lbhealth.agent.health.HealthCounter;
 import dev.lbhealth.agent.probe.ProbeResult;
@@ -15,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TargetState {
   final Target target;
   final HealthCounter counter;
+  final FlapDamping damping;
+  /** Held out of rotation by flap damping (its probe health may be UP). */
+  boolean damped;
   ProbeResult last;
   Instant lastAt;
   Instant since;
@@ -25,14 +29,16 @@ final class TargetState {
   final AtomicInteger healthGauge = new AtomicInteger(-1);
   final AtomicInteger inRotationGauge = new AtomicInteger(0);
 
-  TargetState(Target target, HealthCounter counter, Placement placement) {
+  TargetState(Target target, HealthCounter counter, FlapDamping damping, Placement placement) {
     this.target = target;
     this.counter = counter;
+    this.damping = damping;
     this.placement = placement;
   }
 
+  /** The health the decision uses: the probes' verdict, but DOWN while flap damping holds the target out. */
   Health health() {
-    return counter.health();
+    return damped && counter.health() == Health.UP ? Health.DOWN : counter.health();
   }
 
   /** The target as /status shows it, with {@code state} its state in the applied set (or null). */
@@ -40,7 +46,8 @@ final class TargetState {
     JsonObject node = new JsonObject()
         .put("name", target.node())
         .put("address", target.hostPort())
-        .put("health", counter.health().name().toLowerCase(Locale.ROOT))
+        .put("health", health().name().toLowerCase(Locale.ROOT))
+        .put("damped", damped)
         .put("state", state == null ? null : state.word())
         .put("kubernetes", placement == Placement.UNKNOWN ? null : placement.name().toLowerCase(Locale.ROOT))
         .put("inRotation", state == ServerState.READY)

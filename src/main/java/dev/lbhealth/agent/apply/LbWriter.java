@@ -2,6 +2,7 @@ package dev.lbhealth.agent.apply;
 
 import dev.lbhealth.agent.decision.ServerSet;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Brings one service's server set to the load balancer. Called on the agent's context, one apply
@@ -30,6 +31,11 @@ public interface LbWriter {
    */
   default long holdMillis() {
     return 0;
+  }
+
+  /** What the writer adds to the service's {@code lb} object in /status (read on the agent's context). */
+  default JsonObject status() {
+    return new JsonObject();
   }
 
   /** Stops its timers and connections; an apply in flight still completes. */

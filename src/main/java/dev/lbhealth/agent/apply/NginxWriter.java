@@ -7,19 +7,26 @@ import dev.lbhealth.agent.render.NginxRenderer;
 import dev.lbhealth.agent.render.Renderer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
  * Keeps a service's nginx upstream file in line with its server set. nginx OSS has no API, so
  * every change is validate ({@code nginx -t} on a scratch copy of the whole config with the new
- * file in it), atomic write and reload, on a worker; an unchanged file costs nothing.
+ * file in it), atomic write and reload, on a worker; an unchanged file costs nothing. Reloads are
+ * limited by the reload budget and held while they would leave more than
+ * {@code lb.max-draining-workers} old workers shutting down (read from the process table).
  */
 public final class NginxWriter implements LbWriter {
   private final Vertx vertx;
   private final ServiceConfig service;
   private final Renderer renderer;
+  private static final Path PROC = Path.of("/proc");
   private final ReloadBudget budget;
+  /** Old workers of this nginx still shutting down, at the last look (-1: not looked yet). */
+  private volatile int oldWorkers = -1;
 
   public NginxWriter(Vertx vertx, ServiceConfig service) {
     this(vertx, service, new NginxRenderer());
@@ -43,6 +50,12 @@ public final class NginxWriter implements LbWriter {
   }
 
   @Override
+  public JsonObject status() {
+    return new JsonObject().put("oldWorkers", oldWorkers < 0 ? null : oldWorkers)
+        .put("maxDrainingWorkers", service.lb().maxDrainingWorkers());
+  }
+
+  @Override
   public Future<ApplyResult> apply(ServerSet set) {
     return vertx.executeBlocking(() -> applyNow(set), false);
   }
@@ -59,6 +72,14 @@ public final class NginxWriter implements LbWriter {
     }
     if (text.equals(onDisk)) {
       return new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of());
+    }
+    int cap = service.lb().maxDrainingWorkers();
+    NginxWorkers.Count workers = NginxWorkers.count(PROC, service.lb().configRoot());
+    oldWorkers = workers.shuttingDown();
+    if (workers.masterPid() > 0 && workers.afterReload() > cap) {
+      return new ApplyResult(Outcome.HELD, "none", System.nanoTime() - start, List.of("a reload now would leave "
+          + workers.afterReload() + " old nginx workers shutting down (" + workers.shuttingDown() + " already are; lb.max-draining-workers "
+          + cap + "): waiting for their connections to end"));
     }
     budget.spend();
     String error = LbFile.installAndReload(service.lb(), text, onDisk);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.lbhealth.agent.config.LbConfig.Kind;
 import dev.lbhealth.agent.config.ProbeConfig.Type;
+import dev.lbhealth.agent.health.FlapDamping;
 import dev.lbhealth.agent.config.ServiceConfig.Mode;
 import dev.lbhealth.agent.config.ServiceConfig.WhenEmpty;
 import java.io.IOException;
@@ -162,7 +163,7 @@ public final class ConfigLoader {
   }
 
   private static ProbeConfig probe(Section s) {
-    s.rejectUnknown(Set.of("type", "interval", "timeout", "rise", "fall", "jitter", "expect", "path", "status"));
+    s.rejectUnknown(Set.of("type", "interval", "timeout", "rise", "fall", "jitter", "expect", "path", "status", "damping"));
     Type type = s.choice("type", Type.class, Type.TCP);
     Duration interval = s.duration("interval", Duration.ofSeconds(1));
     Duration timeout = s.duration("timeout", null);
@@ -205,7 +206,39 @@ public final class ConfigLoader {
         s.error("status", "only applies to type http");
       }
     }
-    return new ProbeConfig(type, interval, timeout, rise, fall, jitter, expect, path, status);
+    return new ProbeConfig(type, interval, timeout, rise, fall, jitter, expect, path, status, damping(s));
+  }
+
+  /** {@code damping: false} (or {@code off}) turns flap damping off; a mapping sets its parameters. */
+  private static FlapDamping.Settings damping(Section probe) {
+    if (probe.isOff("damping")) {
+      return FlapDamping.Settings.OFF;
+    }
+    Section s = probe.section("damping", false);
+    if (s == null) {
+      return FlapDamping.Settings.DEFAULT;
+    }
+    s.rejectUnknown(Set.of("half-life", "suppress", "reuse", "max-hold"));
+    FlapDamping.Settings d = FlapDamping.Settings.DEFAULT;
+    Duration halfLife = s.duration("half-life", d.halfLife());
+    double suppress = s.decimal("suppress", d.suppress(), 1, 1000);
+    double reuse = s.decimal("reuse", d.reuse(), 0.01, 1000);
+    Duration maxHold = s.duration("max-hold", d.maxHold());
+    if (halfLife.toMillis() < 100) {
+      s.error("half-life", Durations.format(halfLife) + " is too short (at least 100ms)");
+      return d;
+    }
+    if (reuse >= suppress) {
+      s.error("reuse", reuse + " must be below suppress " + suppress);
+      return d;
+    }
+    FlapDamping.Settings settings = new FlapDamping.Settings(halfLife, suppress, reuse, maxHold);
+    if (settings.ceiling() <= suppress) {
+      s.error("max-hold", Durations.format(maxHold) + " is too short to ever damp: a penalty decays from suppress "
+          + suppress + " to reuse " + reuse + " in " + Durations.format(Duration.ofMillis(
+              (long) Math.ceil(halfLife.toMillis() * Math.log(suppress / reuse) / Math.log(2)))));
+    }
+    return settings;
   }
 
   private static List<NodeConfig> nodes(Section s, boolean required) {
@@ -312,7 +345,8 @@ public final class ConfigLoader {
 
   private static LbConfig lb(Section s, String serviceName) {
     s.rejectUnknown(Set.of("kind", "file", "upstream", "validate", "config-root", "reload", "command-timeout",
-        "runtime-api", "listen", "drain-timeout", "drift-check", "on-drift", "min-reload-interval"));
+        "runtime-api", "listen", "drain-timeout", "drift-check", "on-drift", "min-reload-interval",
+        "max-draining-workers"));
     Kind kind = s.choice("kind", Kind.class, Kind.HAPROXY);
     String fileText = s.requiredString("file");
     Path file = null;
@@ -369,8 +403,12 @@ public final class ConfigLoader {
     if (minReload.compareTo(Duration.ofMinutes(10)) > 0) {
       s.error("min-reload-interval", Durations.format(minReload) + " is too long (at most 10m: changes would wait that long)");
     }
+    int maxDraining = s.integer("max-draining-workers", LbConfig.DEFAULT_MAX_DRAINING_WORKERS, 1, 1000);
+    if (s.has("max-draining-workers") && kind != Kind.NGINX) {
+      s.error("max-draining-workers", "only applies to kind nginx");
+    }
     return new LbConfig(kind, file, upstream, validate, root, reload, timeout, runtimeApi, listen,
-        drainTimeout, driftCheck, onDrift, minReload);
+        drainTimeout, driftCheck, onDrift, minReload, maxDraining);
   }
 
   private static boolean isListen(String listen) {

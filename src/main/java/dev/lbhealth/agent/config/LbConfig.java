@@ -25,6 +25,8 @@ import java.time.Duration;
  *     reported
  * @param minReloadInterval at most one reload (and, with the Runtime API, one file write) per
  *     this interval; changes in between are merged into the next
+ * @param maxDrainingWorkers nginx only: no reload while it would leave more old workers shutting
+ *     down than this (each keeps its connections and memory until they end)
  */
 public record LbConfig(
     Kind kind,
@@ -39,11 +41,13 @@ public record LbConfig(
     Duration drainTimeout,
     Duration driftCheck,
     OnDrift onDrift,
-    Duration minReloadInterval) {
+    Duration minReloadInterval,
+    int maxDrainingWorkers) {
 
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofMinutes(10);
   public static final Duration DEFAULT_DRIFT_CHECK = Duration.ofSeconds(10);
   public static final Duration DEFAULT_MIN_RELOAD_INTERVAL = Duration.ofSeconds(1);
+  public static final int DEFAULT_MAX_DRAINING_WORKERS = 8;
 
   public enum OnDrift {
     CORRECT,

@@ -1,11 +1,13 @@
 package dev.lbhealth.agent.config;
 
+import dev.lbhealth.agent.health.FlapDamping;
 import java.time.Duration;
 
 /**
  * How a service's nodes are probed. {@code expect} is the banner prefix for {@link Type#BANNER};
  * {@code path} and {@code status} are for {@link Type#HTTP}. {@code jitter} is the fraction of the
- * interval by which each wait is randomly stretched or shortened, so probes spread out.
+ * interval by which each wait is randomly stretched or shortened, so probes spread out. {@code damping}
+ * holds a node that flaps out of rotation until it is stable again.
  */
 public record ProbeConfig(
     Type type,
@@ -16,7 +18,8 @@ public record ProbeConfig(
     double jitter,
     String expect,
     String path,
-    int status) {
+    int status,
+    FlapDamping.Settings damping) {
 
   public enum Type {
     TCP,

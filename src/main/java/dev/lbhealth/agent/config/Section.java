@@ -36,6 +36,12 @@ final class Section {
   /** A quoted value longer than 80 characters: cut in messages, so a 10 KB name is not echoed whole. */
   private static final java.util.regex.Pattern LONG_QUOTED = java.util.regex.Pattern.compile("'([^'\\n]{81,})'");
 
+  /** Whether the value at key is {@code false} or {@code off}: a feature turned off. */
+  boolean isOff(String key) {
+    JsonNode child = node.get(key);
+    return child != null && ((child.isBoolean() && !child.booleanValue()) || "off".equals(child.asText(null)));
+  }
+
   boolean has(String key) {
     return node.hasNonNull(key);
   }

@@ -97,6 +97,14 @@ public final class NginxProcess implements LbProcess {
     return Files.exists(log) ? (int) Files.readString(log).lines().filter(l -> l.contains("signal 1 (SIGHUP) received")).count() : 0;
   }
 
+  /** Old workers of this nginx still shutting down after a reload (from {@code ps}, by parent pid). */
+  public int oldWorkers() throws IOException, InterruptedException {
+    Process ps = new ProcessBuilder("ps", "-o", "args=", "--ppid", String.valueOf(process.pid())).redirectErrorStream(true).start();
+    String out = new String(ps.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    ps.waitFor();
+    return (int) out.lines().filter(l -> l.contains("worker process is shutting down")).count();
+  }
+
   @Override
   public void close() throws InterruptedException {
     LbProcess.stop(process);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lbhealth.agent.config.ProbeConfig.Type;
 import dev.lbhealth.agent.config.ServiceConfig.WhenEmpty;
+import dev.lbhealth.agent.health.FlapDamping;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +51,20 @@ class ConfigLoaderTest {
     assertEquals("rsync-ssh", s.lb().upstream());
     assertEquals(Duration.ofMillis(80), s.coalesceMax(), "max defaults to 4 x min");
     assertEquals(List.of("copernicus", "galileo"), s.nodes().stream().map(NodeConfig::name).toList());
+  }
+
+  @Test
+  void flapDampingIsOnByDefaultAndCanBeTunedOrTurnedOff() throws Exception {
+    assertEquals(FlapDamping.Settings.DEFAULT, ConfigLoader.parse(service("type: tcp", ""), "t").services().get(0).probe().damping());
+    assertFalse(ConfigLoader.parse(service("damping: off", ""), "t").services().get(0).probe().damping().enabled());
+    assertFalse(ConfigLoader.parse(service("damping: false", ""), "t").services().get(0).probe().damping().enabled());
+    assertEquals(new FlapDamping.Settings(Duration.ofSeconds(30), 6, 2, Duration.ofMinutes(5)), ConfigLoader.parse(
+        service("damping: { half-life: 30s, suppress: 6, reuse: 2, max-hold: 5m }", ""), "t").services().get(0).probe().damping());
+    assertEquals(List.of("services[0].probe.damping.reuse: 5.0 must be below suppress 4.0"),
+        errors(service("damping: { reuse: 5 }", "")));
+    assertEquals(List.of("services[0].probe.damping.max-hold: 10s is too short to ever damp: a penalty decays from suppress 4.0 to reuse 1.0 in 20s"),
+        errors(service("damping: { max-hold: 10s }", "")));
+    assertEquals(List.of("services[0].probe.damping: must be a mapping of keys to values"), errors(service("damping: sometimes", "")));
   }
 
   @Test
