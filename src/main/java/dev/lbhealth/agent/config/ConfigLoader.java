@@ -60,12 +60,19 @@ public final class ConfigLoader {
     return parse(text, file.toString());
   }
 
+  /** A parser's message on one line, without the Java names it may carry (e.g. "from `StreamReadConstraints...`"). */
+  static String plainWords(String message) {
+    return message.replaceAll(",? from `[^`]*`", "")
+        .replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*", "")
+        .replaceAll("\\s+", " ").strip();
+  }
+
   public static AgentConfig parse(String yaml, String source) throws ConfigException {
     JsonNode root;
     try {
       root = YAML.readTree(yaml);
     } catch (JsonProcessingException e) {
-      throw new ConfigException(source, List.of("not valid YAML: " + Names.cut(e.getOriginalMessage().replaceAll("\\s+", " ").strip())
+      throw new ConfigException(source, List.of("not valid YAML: " + Names.cut(plainWords(e.getOriginalMessage()))
           + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")")));
     }
     if (root == null || !root.isObject()) {
@@ -79,7 +86,7 @@ public final class ConfigLoader {
     KubernetesConfig kubernetes = kubeSection == null ? null : kubernetes(kubeSection);
     List<ServiceConfig> services = new ArrayList<>();
     List<Section> items = top.list("services");
-    if (items.isEmpty() && top.has("services")) {
+    if (items.isEmpty() && top.has("services") && root.get("services").isArray()) {
       top.error("services", "must name at least one service");
     }
     for (Section s : items) {

@@ -30,11 +30,31 @@ final class Section {
 
   void error(String key, String message) {
     errors.add(path(key) + ": " + LONG_QUOTED.matcher(message).replaceAll(m -> "'" + java.util.regex.Matcher.quoteReplacement(
-        Names.cut(m.group(1))) + "'"));
+        Names.cut(m.group(1))) + "'").transform(Section::visible));
+  }
+
+  /** Control characters of a quoted value shown escaped, so an error is one line and cannot forge log lines. */
+  private static String visible(String message) {
+    StringBuilder b = new StringBuilder(message.length());
+    message.chars().forEach(c -> {
+      switch (c) {
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            b.append(String.format("\\x%02x", c));
+          } else {
+            b.append((char) c);
+          }
+        }
+      }
+    });
+    return b.toString();
   }
 
   /** A quoted value longer than 80 characters: cut in messages, so a 10 KB name is not echoed whole. */
-  private static final java.util.regex.Pattern LONG_QUOTED = java.util.regex.Pattern.compile("'([^'\\n]{81,})'");
+  private static final java.util.regex.Pattern LONG_QUOTED = java.util.regex.Pattern.compile("'([^']{81,})'");
 
   /** Whether the value at key is {@code false} or {@code off}: a feature turned off. */
   boolean isOff(String key) {
