@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-[ -f target/lb-health-agent.jar ] || mvn -B -q package -DskipTests
-exec java $(bench/unit-jvm-options.sh) -cp target/lb-health-agent.jar dev.lbhealth.agent.demo.PodMoveBenchmark "${1:-20}" "${2:-300}" "${3:-2000}" ${4:+"$4"}
+cp=$(scripts/test-classpath.sh)
+exec java $(bench/unit-jvm-options.sh) -cp "$cp" dev.lbhealth.agent.demo.PodMoveBenchmark "${1:-20}" "${2:-300}" "${3:-2000}" ${4:+"$4"}

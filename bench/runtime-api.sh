@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-[ -f target/lb-health-agent.jar ] || mvn -B -q package -DskipTests
-LOG_LEVEL=WARN exec java $(bench/unit-jvm-options.sh) -cp target/lb-health-agent.jar dev.lbhealth.agent.demo.RuntimeApiBenchmark "$@"
+cp=$(scripts/test-classpath.sh)
+LOG_LEVEL=WARN exec java $(bench/unit-jvm-options.sh) -cp "$cp" dev.lbhealth.agent.demo.RuntimeApiBenchmark "$@"

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
-[ -f target/lb-health-agent.jar ] || mvn -B -q package -DskipTests
-LOG_LEVEL=WARN exec java $(bench/unit-jvm-options.sh) -cp target/lb-health-agent.jar dev.lbhealth.agent.demo.StatusLoadBenchmark "$@"
+cp=$(scripts/test-classpath.sh)
+LOG_LEVEL=WARN exec java $(bench/unit-jvm-options.sh) -cp "$cp" dev.lbhealth.agent.demo.StatusLoadBenchmark "$@"

@@ -25,7 +25,7 @@ public final class NginxWriter implements LbWriter {
   private final Renderer renderer;
   private static final Path PROC = Path.of("/proc");
   private final ReloadBudget budget;
-  /** Old workers of this nginx still shutting down, at the last look (-1: not looked yet). */
+  /** Old workers of this nginx still shutting down, at the last look (-1: not looked yet, or its master not seen). */
   private volatile int oldWorkers = -1;
 
   public NginxWriter(Vertx vertx, ServiceConfig service) {
@@ -75,7 +75,7 @@ public final class NginxWriter implements LbWriter {
     }
     int cap = service.lb().maxDrainingWorkers();
     NginxWorkers.Count workers = NginxWorkers.count(PROC, service.lb().configRoot());
-    oldWorkers = workers.shuttingDown();
+    oldWorkers = workers.masterPid() > 0 ? workers.shuttingDown() : -1;
     if (workers.masterPid() > 0 && workers.afterReload() > cap) {
       return new ApplyResult(Outcome.HELD, "none", System.nanoTime() - start, List.of("a reload now would leave "
           + workers.afterReload() + " old nginx workers shutting down (" + workers.shuttingDown() + " already are; lb.max-draining-workers "

@@ -254,6 +254,7 @@ class CommandLineTest {
     assertEquals(0, version.exit());
     assertTrue(version.out().matches("lb-health-agent \\d+\\.\\d+\\.\\d+\\s*"), version.out());
     Run help = run("--help");
-    assertTrue(help.out().contains("check-config") && help.out().contains("dry-run") && help.out().contains("demo"), help.out());
+    assertTrue(help.out().contains("check-config") && help.out().contains("dry-run"), help.out());
+    assertFalse(help.out().contains("demo"), "the demo is no part of the agent: " + help.out());
   }
 }

@@ -1,10 +1,7 @@
-package dev.lbhealth.agent.cli;
+package dev.lbhealth.agent.demo;
 
 import dev.lbhealth.agent.Agent;
 import dev.lbhealth.agent.config.LbConfig.Kind;
-import dev.lbhealth.agent.demo.LbClient;
-import dev.lbhealth.agent.demo.NginxProcess;
-import dev.lbhealth.agent.demo.SeedScenario;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -20,30 +17,27 @@ import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Show the seed's problem solved on loopback with a real HAProxy (or nginx): "
         + "1 connection in 3 without the agent, all with it, and a pod move healed.")
-final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
+  /** {@code ./demo.sh [--lb nginx]}: the demo is no part of the shipped jar; it runs from the source tree. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new DemoCommand()).execute(args));
+  }
+
   @Option(names = "--lb", defaultValue = "haproxy", description = "haproxy or nginx (default ${DEFAULT-VALUE})")
   String lb;
 
   @Option(names = "--connections", defaultValue = "9", description = "connections per round (default ${DEFAULT-VALUE})")
   int connections;
 
-  @Option(names = "--kubernetes", description = "the Kubernetes act: runs from the source tree (./demo.sh --kubernetes)")
-  boolean kubernetes;
-
   @Override
   public Integer call() throws Exception {
-    if (kubernetes) {
-      // Its stand-in API server is a test dependency, kept out of this jar on purpose.
-      System.err.println("The Kubernetes act needs the stand-in API server, which the shipped jar does not hold.\n"
-          + "Run it from the source tree: ./demo.sh --kubernetes [--lb nginx]");
-      return Main.EXIT_CONFIG;
-    }
     Path dir = Files.createTempDirectory("lb-health-agent-demo");
     Vertx vertx = Vertx.vertx();
     int frontend = freeOr(30036);
