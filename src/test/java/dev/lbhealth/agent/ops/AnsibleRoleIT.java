@@ -2,6 +2,7 @@ package dev.lbhealth.agent.ops;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lbhealth.agent.demo.SeedScenario;
@@ -28,11 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Ansible role for real: lint, syntax check, and a converge of the playbook into this
  * machine (connection local), twice; then the agent started the way the installed unit starts
- * it. Runs after `package`, since the role installs the built jar.
+ * it. Runs after `package`, since the role installs the built Debian package.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AnsibleRoleIT {
   private static final Path ANSIBLE = Path.of("ansible").toAbsolutePath();
+  private static final String VERSION = dev.lbhealth.agent.Version.get();
+  private static final Path DEB = Path.of("target/lb-health-agent_" + VERSION + "_all.deb");
+  private static final Path UNIT = Path.of("/lib/systemd/system/lb-health-agent.service");
   private static final Path LB_DIR = Path.of("/var/lib/lb-health-agent-test/conf.d");
   @TempDir static Path dir;
   private static int statusPort;
@@ -79,7 +83,7 @@ class AnsibleRoleIT {
         """);
     Files.writeString(dir.resolve("vars.yml"), """
         lb_health_agent_kubeconfig_src: %s
-        lb_health_agent_jar_src: %s
+        lb_health_agent_deb_src: %s
         lb_health_agent_status_port: %d
         lb_health_agent_services:
           - name: rsync-ssh
@@ -92,7 +96,7 @@ class AnsibleRoleIT {
         lb_health_agent_keepalived_interface: %s
         lb_health_agent_keepalived_virtual_ip: 127.0.0.100/32
         lb_health_agent_keepalived_auth_pass: test
-        """.formatted(kubeconfig, Path.of("target/lb-health-agent.jar").toAbsolutePath(), statusPort, SeedScenario.freePort(),
+        """.formatted(kubeconfig, DEB.toAbsolutePath(), statusPort, SeedScenario.freePort(),
         LB_DIR, iface != null, iface == null ? "eth0" : iface));
 
     Shell first = converge();
@@ -103,21 +107,25 @@ class AnsibleRoleIT {
     assertTrue(second.out().matches("(?s).*localhost\\s+: ok=\\d+\\s+changed=0\\s+unreachable=0\\s+failed=0.*"),
         "idempotent: " + second.out().substring(second.out().indexOf("PLAY RECAP")));
 
-    assertFile("/opt/lb-health-agent/lb-health-agent.jar", "root", "root", "rw-r--r--");
+    assertEquals("install ok installed " + VERSION,
+        Shell.run(dir, "dpkg-query", "-W", "-f", "${Status} ${Version}", "lb-health-agent").out().strip(), "installed from the package");
+    assertTrue(Files.readString(ANSIBLE.resolve("roles/lb_health_agent/defaults/main.yml")).contains("lb_health_agent_version: " + VERSION + "\n"),
+        "the role's default package version is the pom's");
+    assertFile("/usr/share/lb-health-agent/lb-health-agent.jar", "root", "root", "rw-r--r--");
     assertFile("/etc/lb-health-agent", "root", "lb-health-agent", "rwxr-x---");
     assertFile("/etc/lb-health-agent/agent.yaml", "root", "lb-health-agent", "rw-r-----");
     assertFile("/etc/lb-health-agent/kubeconfig", "root", "lb-health-agent", "rw-r-----");
     assertTrue(Files.readString(Path.of("/etc/lb-health-agent/agent.yaml")).contains("kubeconfig: /etc/lb-health-agent/kubeconfig"),
         "the config names the installed kubeconfig");
-    assertFile("/etc/systemd/system/lb-health-agent.service", "root", "root", "rw-r--r--");
+    assertFile(UNIT.toString(), "root", "root", "rw-r--r--");
+    assertFalse(Files.exists(Path.of("/etc/systemd/system/lb-health-agent.service")), "no older unit shadows the package's");
     assertFile("/etc/systemd/system/lb-health-agent.service.d/site.conf", "root", "root", "rw-r--r--");
-    assertFile("/etc/polkit-1/rules.d/50-lb-health-agent.rules", "root", "root", "rw-r--r--");
+    assertFile("/usr/share/polkit-1/rules.d/50-lb-health-agent.rules", "root", "root", "rw-r--r--");
     assertFile(LB_DIR.toString(), "lb-health-agent", "root", "rwxr-xr-x");
     if (iface != null) {
       assertFile("/etc/keepalived/keepalived.conf", "root", "root", "rw-r-----");
     }
-    assertEquals(Files.readString(Path.of("systemd/lb-health-agent.service")),
-        Files.readString(Path.of("/etc/systemd/system/lb-health-agent.service")), "the repository's unit is installed");
+    assertEquals(Files.readString(Path.of("systemd/lb-health-agent.service")), Files.readString(UNIT), "the repository's unit is installed");
     assertTrue(Files.readString(Path.of("/etc/systemd/system/lb-health-agent.service.d/site.conf"))
         .contains("ReadWritePaths=" + LB_DIR + "\n"));
     assertTrue(Shell.run(dir, "getent", "passwd", "lb-health-agent").out().strip().endsWith(":/usr/sbin/nologin"));
@@ -132,7 +140,7 @@ class AnsibleRoleIT {
   @Test
   @Order(3)
   void theAgentRunsAsTheInstalledUnitWouldAndReportsHealthy() throws Exception {
-    List<String> unit = Files.readAllLines(Path.of("/etc/systemd/system/lb-health-agent.service"));
+    List<String> unit = Files.readAllLines(UNIT);
     String user = value(unit, "User=");
     List<String> command = new ArrayList<>(List.of("runuser", "-u", user, "--"));
     command.addAll(Arrays.asList(value(unit, "ExecStart=").split(" ")));
