@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -50,6 +51,10 @@ public final class AgentMetrics {
   /** A registry of its own, in Prometheus format, with the JVM's own figures. */
   public static AgentMetrics prometheus() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // fabric8 opens more than one Vert.x HTTP client to the Kubernetes API, each with a pool of
+    // the same name: their pool gauges would collide ("Gauge already registered" on every start).
+    // The agent reports the API's state itself (lb_agent_kubernetes_connected).
+    registry.config().meterFilter(MeterFilter.deny(id -> "http".equals(id.getTag("pool_type"))));
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

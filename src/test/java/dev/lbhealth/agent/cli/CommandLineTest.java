@@ -171,6 +171,32 @@ class CommandLineTest {
   }
 
   @Test
+  void startingWithKubernetesDiscoveryLogsNoMetricsWarning() throws Exception {
+    int statusPort = SeedScenario.freePort();
+    Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: k3s, cluster: {server: "https://127.0.0.1:%d"}}]
+        users: [{name: lb, user: {token: t}}]
+        contexts: [{name: lb, context: {cluster: k3s, user: lb}}]
+        current-context: lb
+        """.formatted(SeedScenario.freePort()));
+    Path file = config(SeedScenario.freePort(), statusPort);
+    Files.writeString(file, "kubernetes: { kubeconfig: " + kubeconfig + " }\n"
+        + Files.readString(file).replace("    nodes:", "    kubernetes: { selector: \"app=rsync\" }\n    nodes:"));
+    Process agent = start("run", "--config", file.toString());
+    try {
+      // The API is not there: the client's HTTP pools are made and used, and the agent says so.
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(dir.resolve("out.txt")).contains("Kubernetes API"));
+      String log = Files.readString(dir.resolve("out.txt"));
+      assertFalse(log.contains("already registered"), log);
+      assertFalse(log.contains(" WARN  MeterRegistry"), log);
+    } finally {
+      agent.destroyForcibly();
+    }
+  }
+
+  @Test
   void aSighupDuringStartUpIsKeptAndActedOnOnceTheAgentRuns() throws Exception {
     int statusPort = SeedScenario.freePort();
     Path file = config(SeedScenario.freePort(), statusPort);
