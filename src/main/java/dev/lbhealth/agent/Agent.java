@@ -53,6 +53,12 @@ public final class Agent extends VerticleBase {
   private final AgentMetrics metrics;
   private final AtomicInteger eventLoopDelayMicros = new AtomicInteger();
   private boolean ready;
+  /** STATUS= at most this often (systemd keeps only the latest). */
+  private static final long STATUS_EVERY_MS = 1_000;
+  private static final int STATUS_MAX_CHARS = 400;
+  private String sentStatus = "";
+  private long sentStatusAtNanos;
+  private long statusTimer = -1;
 
   public Agent(AgentConfig config) {
     this(config, SystemdNotifier.fromEnvironment(Map.of()), AgentMetrics.prometheus());
@@ -121,7 +127,12 @@ public final class Agent extends VerticleBase {
   private ServiceMonitor monitor(ServiceConfig service) {
     return new ServiceMonitor(service, discovery(service), Probes.create(vertx, service.probe()),
         listener -> LbWriters.forService(vertx, service, listener), timers, this::applied, metrics,
-        event -> vertx.eventBus().publish(StatusServer.EVENTS, event));
+        event -> {
+          vertx.eventBus().publish(StatusServer.EVENTS, event);
+          if ("health".equals(event.getString("type"))) {
+            systemdStatusSoon();
+          }
+        });
   }
 
   private void publishSnapshot() {
@@ -136,8 +147,43 @@ public final class Agent extends VerticleBase {
     if (!ready && monitors.size() == config.services().size() && monitors.values().stream().allMatch(ServiceMonitor::servedOnce)) {
       ready = true;
       LOG.info("ready: every service's first apply succeeded");
-      systemd.send("READY=1\nSTATUS=serving " + monitors.size() + " service(s)");
+      systemd.send("READY=1\nSTATUS=" + systemdStatus());
+      sentStatus = systemdStatus();
+      sentStatusAtNanos = System.nanoTime();
+    } else {
+      systemdStatusSoon();
     }
+  }
+
+  /** What {@code systemctl status} shows: every service in one line, problems first. */
+  String systemdStatus() {
+    List<String> problems = problems();
+    List<String> warnings = warnings();
+    String services = monitors.values().stream().map(ServiceMonitor::summary).collect(java.util.stream.Collectors.joining("; "));
+    String text = !problems.isEmpty() ? "degraded: " + String.join("; ", problems) + " | " + services
+        : !warnings.isEmpty() ? "warning: " + String.join("; ", warnings) + " | " + services
+        : services;
+    return text.length() <= STATUS_MAX_CHARS ? text : text.substring(0, STATUS_MAX_CHARS - 3) + "...";
+  }
+
+  /**
+   * Sends STATUS= when it changed, at most once per {@link #STATUS_EVERY_MS}: a flapping node must
+   * not flood systemd, and the newest state always follows within that time.
+   */
+  private void systemdStatusSoon() {
+    if (!ready || statusTimer >= 0) {
+      return; // before READY the start-up message stands; a send is already due
+    }
+    long wait = STATUS_EVERY_MS - (System.nanoTime() - sentStatusAtNanos) / 1_000_000;
+    statusTimer = vertx.setTimer(Math.max(1, wait), id -> {
+      statusTimer = -1;
+      String text = systemdStatus();
+      if (!text.equals(sentStatus)) {
+        systemd.send("STATUS=" + text);
+        sentStatus = text;
+        sentStatusAtNanos = System.nanoTime();
+      }
+    });
   }
 
   /**
@@ -149,7 +195,9 @@ public final class Agent extends VerticleBase {
       ready = true;
       List<String> problems = problems();
       LOG.warn("ready, degraded: not every service applied within {} s: {}", READY_DEADLINE.toSeconds(), problems);
-      systemd.send("READY=1\nSTATUS=degraded: " + String.join("; ", problems));
+      sentStatus = systemdStatus();
+      sentStatusAtNanos = System.nanoTime();
+      systemd.send("READY=1\nSTATUS=" + sentStatus);
     }
   }
 

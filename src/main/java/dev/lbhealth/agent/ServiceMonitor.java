@@ -184,6 +184,13 @@ final class ServiceMonitor implements ApplyListener {
     return applied != null;
   }
 
+  /** One short line for systemd's STATUS=: what is in rotation, how many nodes are up. */
+  String summary() {
+    long up = pool.states().stream().filter(ts -> ts.health() == Health.UP).count();
+    String rotation = applied == null ? "nothing applied yet" : "in rotation [" + String.join(", ", applied.activeNodes()) + "]";
+    return service.name() + ": " + rotation + ", " + up + "/" + pool.states().size() + " up";
+  }
+
   /** Null while healthy, else why not (for /healthz). */
   String problem() {
     if (lastApply == null && discoveryKnown && pool.isEmpty()) {

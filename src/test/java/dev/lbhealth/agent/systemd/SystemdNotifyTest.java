@@ -2,6 +2,7 @@ package dev.lbhealth.agent.systemd;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lbhealth.agent.cli.Main;
@@ -44,6 +45,7 @@ class SystemdNotifyTest {
 
   /** Runs the agent with the JVM options under a notify socket; returns its output. */
   private String readyWatchdogStopping(List<String> jvmOptions) throws Exception {
+    int hostPort = SeedScenario.freePort();
     NotifySocket systemd = new NotifySocket(dir.resolve("notify.sock"));
     List<String> received = systemd.received;
     Path socket = systemd.path;
@@ -56,7 +58,7 @@ class SystemdNotifyTest {
             probe: { type: tcp, interval: 100ms }
             nodes: [ { name: copernicus, address: 127.0.0.2 } ]
             lb: { file: %s/conf.d/rsync-ssh.cfg, validate: "true", reload: "env > %s/reload-env.txt" }
-        """.formatted(SeedScenario.freePort(), dir, dir));
+        """.formatted(hostPort, dir, dir));
     List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(jvmOptions);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString()));
@@ -68,7 +70,11 @@ class SystemdNotifyTest {
       await().atMost(Duration.ofSeconds(20)).until(() -> received.stream().anyMatch(m -> m.startsWith("READY=1")));
       String ready = received.stream().filter(m -> m.startsWith("READY=1")).findFirst().orElseThrow();
       assertTrue(Files.exists(dir.resolve("conf.d/rsync-ssh.cfg")), "ready comes after the first apply");
-      assertTrue(ready.contains("\nSTATUS=serving 1 service(s)"), ready);
+      assertTrue(ready.contains("\nSTATUS=rsync-ssh: in rotation [copernicus], 0/1 up"), ready);
+      // STATUS= follows the state: the pod comes up on copernicus.
+      try (java.net.ServerSocket pod = new java.net.ServerSocket(hostPort, 50, java.net.InetAddress.getByName("127.0.0.2"))) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.contains("STATUS=rsync-ssh: in rotation [copernicus], 1/1 up"));
+      }
       String childEnv = Files.readString(dir.resolve("reload-env.txt"));
       assertTrue(!childEnv.contains("NOTIFY_SOCKET") && !childEnv.contains("WATCHDOG_"),
           "the reload command may not speak to systemd for the agent: " + childEnv);
@@ -117,6 +123,8 @@ class SystemdNotifyTest {
       await().atMost(Duration.ofSeconds(15)).until(() -> received.stream().anyMatch(m -> m.startsWith("READY=1")));
       assertTrue(Files.exists(dir.resolve("conf.d/rsync-ssh.cfg")));
       assertTrue(Files.readString(dir.resolve("out.txt")).contains("ready: every service's first apply succeeded"));
+      String ready = received.stream().filter(m -> m.startsWith("READY=1")).findFirst().orElseThrow();
+      assertFalse(ready.contains("degraded"), "the failure has cleared, and STATUS= says so: " + ready);
     } finally {
       agent.destroyForcibly();
       systemd.close();
