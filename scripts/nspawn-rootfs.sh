@@ -3,7 +3,7 @@
 # systemd-nspawn, and prints its path. Cached in /var/cache/lb-health-agent-test: rebuilt only
 # when the package list below changes. Needs root, debootstrap and the host's Debian mirror.
 set -euo pipefail
-packages=systemd,systemd-sysv,libpam-systemd,dbus,polkitd,adduser,openjdk-17-jre-headless,haproxy,nginx-light,libnginx-mod-stream,curl,iproute2,python3,procps,socat,ansible-core
+packages=systemd,systemd-sysv,libpam-systemd,dbus,polkitd,adduser,openjdk-17-jre-headless,haproxy,nginx-light,libnginx-mod-stream,curl,iproute2,python3,procps,socat,ansible-core,python3-cffi-backend
 cache=/var/cache/lb-health-agent-test
 key=$(echo "$packages" | sha256sum | cut -c1-12)
 rootfs=$cache/bookworm-$key

@@ -109,6 +109,20 @@ final class LbFile {
    * fails, the previous text (or no file, if there was none) is put back, so the file on disk
    * stays what the LB last loaded. Returns null on success, else what went wrong.
    */
+  /** Validates the text and puts it in place atomically, without a reload; null on success, else what went wrong. */
+  static String install(LbConfig lb, String text) {
+    String invalid = validate(lb, text);
+    if (invalid != null) {
+      return invalid;
+    }
+    try {
+      AtomicFile.write(lb.file(), text);
+      return null;
+    } catch (IOException e) {
+      return "cannot write " + lb.file() + ": " + e.getMessage();
+    }
+  }
+
   static String installAndReload(LbConfig lb, String text, String previous) {
     String invalid = validate(lb, text);
     if (invalid != null) {

@@ -19,6 +19,15 @@ public final class LbWriters {
     };
   }
 
+  /**
+   * Writes the set's file as the writer would (validated, atomically) but asks the LB for
+   * nothing: the set-up step before the LB is (re)started with the agent's files in its config.
+   * Blocking. Returns null on success, else what went wrong.
+   */
+  public static String writeWithoutReload(ServiceConfig service, ServerSet set) {
+    return LbFile.install(service.lb(), preview(service, set));
+  }
+
   /** The text a service's writer would put on disk for the set. */
   public static String preview(ServiceConfig service, ServerSet set) {
     return switch (service.lb().kind()) {

@@ -27,10 +27,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "dry-run", mixinStandardHelpOptions = true,
-    description = "Ask Kubernetes (if configured), probe every node once and print what would be written; change nothing.")
+    description = "Ask Kubernetes (if configured), probe every node once and print what would be written; change nothing"
+        + " (with --write: write the files, checked by lb.validate, but reload nothing).")
 final class DryRunCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the agent's YAML config")
   Path config;
+
+  @Option(names = "--write", description = "write each service's LB file (validated, atomically) without a reload: "
+      + "the set-up step before the LB is restarted with the agent's files in its config")
+  boolean write;
 
   @Override
   public Integer call() throws Exception {
@@ -78,6 +83,14 @@ final class DryRunCommand implements Callable<Integer> {
         System.out.println("# would write " + service.lb().file() + " (" + set.reason() + "):");
         System.out.println(LbWriters.preview(service, set));
         probe.close();
+        if (write) {
+          String error = LbWriters.writeWithoutReload(service, set);
+          if (error != null) {
+            System.err.println("service " + service.name() + ": not written: " + error);
+            return Main.EXIT_FAILURE;
+          }
+          System.out.println("# wrote " + service.lb().file() + " (no reload)");
+        }
       }
       return 0;
     } finally {

@@ -112,6 +112,30 @@ class CommandLineTest {
   }
 
   @Test
+  void dryRunWithWriteWritesTheCheckedFileAndReloadsNothing() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      int port = SeedScenario.freePort();
+      new PretendPod(vertx, "copernicus", "127.0.0.2", port).start().toCompletionStage().toCompletableFuture().get();
+      Path file = config(port, 9900);
+      Files.writeString(file, Files.readString(file).replace("reload: \"true\"", "reload: \"touch " + dir.resolve("reloaded") + "\""));
+      Run r = run("dry-run", "--write", "--config", file.toString());
+      assertEquals(0, r.exit(), r.out());
+      assertTrue(Files.readString(dir.resolve("conf.d/rsync-ssh.cfg")).contains("    server copernicus 127.0.0.2:" + port + "\n"));
+      assertFalse(Files.exists(dir.resolve("reloaded")), "no reload");
+
+      Files.writeString(file, Files.readString(file).replace("validate: \"true\"", "validate: \"echo bad backend >&2; false\""));
+      Files.delete(dir.resolve("conf.d/rsync-ssh.cfg"));
+      Run refused = run("dry-run", "--write", "--config", file.toString());
+      assertEquals(1, refused.exit(), refused.out());
+      assertTrue(refused.out().contains("service rsync-ssh: not written:") && refused.out().contains("bad backend"), refused.out());
+      assertFalse(Files.exists(dir.resolve("conf.d/rsync-ssh.cfg")), "a file the LB's check refuses is never put in place");
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+
+  @Test
   void dryRunShowsWhatKubernetesSaysAndRendersWithIt() throws Exception {
     Vertx vertx = Vertx.vertx();
     try (FakeCluster cluster = new FakeCluster()) {
