@@ -381,7 +381,9 @@ public final class ConfigLoader {
         && !file.normalize().startsWith(root.normalize())) {
       s.error("file", file + " must be inside config-root " + root + " for a validate command with {root}");
     }
-    String reload = s.string("reload", kind == Kind.HAPROXY ? "systemctl reload haproxy" : "systemctl reload nginx");
+    // reload-or-restart: an LB that is down (it could not start before the agent's file existed)
+    // is started once the file is valid; a running one is reloaded.
+    String reload = s.string("reload", kind == Kind.HAPROXY ? "systemctl reload-or-restart haproxy" : "systemctl reload-or-restart nginx");
     Duration timeout = s.duration("command-timeout", Duration.ofSeconds(10));
     String runtimeApi = s.string("runtime-api", null);
     if (runtimeApi != null && kind != Kind.HAPROXY) {
