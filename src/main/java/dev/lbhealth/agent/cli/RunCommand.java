@@ -7,6 +7,7 @@ import dev.lbhealth.agent.status.AgentMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -34,7 +35,12 @@ final class RunCommand implements Callable<Integer> {
     AgentMetrics metrics = AgentMetrics.prometheus();
     // Vert.x reports its own figures (event loops, pools, connections) into the same registry.
     Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        // Without the client domains: each service's probe client (and the Kubernetes API's) would
+        // register the same untagged gauges ("already registered"), and per-connection client
+        // metrics cost every probe; the agent's own lb_agent_probe_* series count the probes.
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+            .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)))
         .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
         .build();
     SystemdNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv());

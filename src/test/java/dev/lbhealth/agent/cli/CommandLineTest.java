@@ -205,9 +205,13 @@ class CommandLineTest {
         contexts: [{name: lb, context: {cluster: k3s, user: lb}}]
         current-context: lb
         """.formatted(SeedScenario.freePort()));
-    Path file = config(SeedScenario.freePort(), statusPort);
+    int port = SeedScenario.freePort();
+    Path file = config(port, statusPort);
+    String service = Files.readString(file).substring(Files.readString(file).indexOf("  - name: rsync-ssh"));
+    // Two services: each has its probe client; one asks Kubernetes too.
     Files.writeString(file, "kubernetes: { kubeconfig: " + kubeconfig + " }\n"
-        + Files.readString(file).replace("    nodes:", "    kubernetes: { selector: \"app=rsync\" }\n    nodes:"));
+        + Files.readString(file).replace("    nodes:", "    kubernetes: { selector: \"app=rsync\" }\n    nodes:")
+        + service.replace("rsync-ssh", "git-ssh").replace("port: " + port, "port: " + (port + 1)));
     Process agent = start("run", "--config", file.toString());
     try {
       // The API is not there: the client's HTTP pools are made and used, and the agent says so.

@@ -1,0 +1,189 @@
+package dev.lbhealth.agent.ops;
+
+import static dev.lbhealth.agent.ops.NspawnContainer.waitFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lbhealth.agent.Version;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent under a real systemd 252 (PID 1 of a systemd-nspawn container booted from a cached
+ * Debian 12 root file system, a fresh overlay per test, loopback only): the README's by-hand
+ * install run word for word, then what an operator does to a running box. Runs after
+ * {@code package} (it installs the Debian package). Where nspawn cannot run the tests are skipped,
+ * saying why.
+ */
+class RealSystemdIT {
+  private static final Path SHARE = Path.of("target/nspawn-share").toAbsolutePath();
+  private static final String DEB = "lb-health-agent_" + Version.get() + "_all.deb";
+  private static final String AGENT = "java -jar /usr/share/lb-health-agent/lb-health-agent.jar";
+  private static Path rootfs;
+  private static long startedNanos;
+
+  @BeforeAll
+  static void rootFileSystem() throws Exception {
+    String unavailable = NspawnContainer.unavailable();
+    if (unavailable != null) {
+      System.out.println("RealSystemdIT skipped: " + unavailable);
+    }
+    Assumptions.assumeTrue(unavailable == null, unavailable);
+    startedNanos = System.nanoTime();
+    Shell built = Shell.run(Path.of("."), "scripts/nspawn-rootfs.sh");
+    assertEquals(0, built.exit(), built.out());
+    rootfs = Path.of(built.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+    System.out.printf("root file system %s ready after %.1f s%n", rootfs, (System.nanoTime() - startedNanos) / 1e9);
+    Files.createDirectories(SHARE);
+    Files.copy(Path.of("target", DEB), SHARE.resolve(DEB), StandardCopyOption.REPLACE_EXISTING);
+    for (String script : new String[] {"pretend-pod.py", "lb-client.py"}) {
+      Files.copy(Path.of("src/test/resources/nspawn", script), SHARE.resolve(script), StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  @AfterAll
+  static void figures() {
+    if (rootfs != null) {
+      System.out.printf("real-systemd harness: %.1f s in all%n", (System.nanoTime() - startedNanos) / 1e9);
+    }
+  }
+
+  /** The README's by-hand block for the LB, with the seed's node addresses put on loopback. */
+  static String byHand(String lb) throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    Matcher m = Pattern.compile("<!-- by-hand: " + lb + " -->\\n```sh\\n(.*?)```", Pattern.DOTALL).matcher(readme);
+    assertTrue(m.find(), "README has the by-hand block for " + lb);
+    return m.group(1).replace("172.16.17.253", "127.0.0.2").replace("172.16.17.254", "127.0.0.3").replace("172.16.17.252", "127.0.0.4");
+  }
+
+  private static void pod(NspawnContainer box, String node, String address, int port, boolean up) throws Exception {
+    String unit = "pod-" + node + "-" + port;
+    Shell r = up
+        ? box.exec("systemd-run", "--quiet", "--unit=" + unit, "--collect", "python3", "/mnt/host/pretend-pod.py", address, String.valueOf(port), node)
+        : box.exec("systemctl", "stop", unit);
+    assertEquals(0, r.exit(), r.out());
+  }
+
+  /** Connects through the LB's frontend; the node that answered, or FAIL... */
+  private static String client(NspawnContainer box) throws Exception {
+    return box.exec("python3", "/mnt/host/lb-client.py", "127.0.0.1", "30036").out().strip();
+  }
+
+  private static String show(NspawnContainer box, String property) throws Exception {
+    return box.exec("systemctl", "show", "-p", property, "--value", "lb-health-agent").out().strip();
+  }
+
+  private static String journal(NspawnContainer box) throws Exception {
+    return box.exec("journalctl", "-u", "lb-health-agent", "--no-pager", "-o", "cat").out();
+  }
+
+  private static Shell install(NspawnContainer box, String lb) throws Exception {
+    Files.writeString(SHARE.resolve("by-hand-" + lb + ".sh"), "set -euo pipefail\ncd /mnt/host\n" + byHand(lb));
+    return box.exec("bash", "/mnt/host/by-hand-" + lb + ".sh");
+  }
+
+  @Test
+  void theReadmesHaproxyStepsMakeAWorkingBoxThatAnOperatorCanRun() throws Exception {
+    try (NspawnContainer box = NspawnContainer.boot(rootfs, "lbha-haproxy", SHARE)) {
+      System.out.printf("container boot to running: %.2f s%n", box.bootTime.toNanos() / 1e9);
+      pod(box, "copernicus", "127.0.0.2", 9890, true);
+      waitFor(Duration.ofSeconds(10), "the pod on copernicus", () -> box.exec("bash", "-c", "exec 3<>/dev/tcp/127.0.0.2/9890").exit() == 0);
+
+      Shell installed = install(box, "haproxy");
+      assertEquals(0, installed.exit(), installed.out());
+      // systemctl enable --now returned at READY: the first apply is done and the LB serves.
+      assertEquals("active", show(box, "ActiveState"), journal(box));
+      assertEquals("copernicus", client(box), journal(box));
+      assertTrue(show(box, "StatusText").startsWith("rsync-ssh: in rotation [copernicus], 1/3 up"), show(box, "StatusText"));
+
+      long restart = System.nanoTime();
+      Shell restarted = box.exec("systemctl", "restart", "lb-health-agent");
+      double toReady = (System.nanoTime() - restart) / 1e9;
+      assertEquals(0, restarted.exit(), restarted.out());
+      System.out.printf("systemctl restart lb-health-agent to READY: %.2f s%n", toReady);
+      assertTrue(journal(box).contains("ready: every service's first apply succeeded"));
+
+      // A pod move goes live over the Runtime API: HAProxy keeps its worker.
+      String worker = box.exec("sh", "-c", "pgrep -P $(systemctl show -p MainPID --value haproxy)").out().strip();
+      pod(box, "copernicus", "127.0.0.2", 9890, false);
+      pod(box, "newton", "127.0.0.4", 9890, true);
+      waitFor(Duration.ofSeconds(15), "newton behind the frontend", () -> client(box).equals("newton"));
+      assertEquals(worker, box.exec("sh", "-c", "pgrep -P $(systemctl show -p MainPID --value haproxy)").out().strip(), "no reload");
+      assertTrue(journal(box).contains("in rotation now [newton] (healthy) via runtime-api"), journal(box));
+      waitFor(Duration.ofSeconds(5), "STATUS= to follow", () -> show(box, "StatusText").startsWith("rsync-ssh: in rotation [newton], 1/3 up"));
+      assertTrue(box.exec("systemctl", "status", "--no-pager", "lb-health-agent").out().contains("Status: \"rsync-ssh: in rotation [newton], 1/3 up"));
+
+      // systemctl reload with an invalid config: the agent keeps running on the old one.
+      String mainPid = show(box, "MainPID");
+      assertEquals(0, box.bash("cp /etc/lb-health-agent/agent.yaml /root/good.yaml && echo 'colour: blue' >> /etc/lb-health-agent/agent.yaml"
+          + " && systemctl reload lb-health-agent").exit());
+      waitFor(Duration.ofSeconds(10), "the rejection", () -> journal(box).contains("config reload rejected, still running the previous config"));
+      assertEquals(mainPid, show(box, "MainPID"));
+      assertEquals("newton", client(box));
+
+      // A valid one that needs a reload: a second service, a new backend, through polkit's reload-or-restart.
+      pod(box, "copernicus", "127.0.0.2", 9891, true);
+      assertEquals(0, box.bash("""
+          cp /root/good.yaml /etc/lb-health-agent/agent.yaml && cat >> /etc/lb-health-agent/agent.yaml <<'YAML'
+            - name: git-ssh
+              port: 9891
+              probe: { type: banner, expect: "SSH-2.0-" }
+              nodes: [ { name: copernicus, address: 127.0.0.2 } ]
+              lb: { kind: haproxy, file: /etc/haproxy/conf.d/git-ssh.cfg, runtime-api: /run/haproxy/admin.sock }
+          YAML
+          systemctl reload lb-health-agent""").exit());
+      waitFor(Duration.ofSeconds(15), "HAProxy to run the new backend", () ->
+          box.bash("echo 'show servers state git-ssh' | socat stdio /run/haproxy/admin.sock").out().contains(" copernicus 127.0.0.2 "));
+      assertTrue(journal(box).contains("service git-ssh: in rotation now [copernicus] (healthy) via reload"), journal(box));
+
+      // HAProxy stopped by the operator, then started: the agent goes on by itself.
+      assertEquals(0, box.exec("systemctl", "stop", "haproxy").exit());
+      assertEquals(0, box.exec("systemctl", "start", "haproxy").exit());
+      assertEquals("newton", client(box), "HAProxy starts from the agent's current file");
+      pod(box, "newton", "127.0.0.4", 9890, false);
+      pod(box, "galileo", "127.0.0.3", 9890, true);
+      waitFor(Duration.ofSeconds(15), "galileo behind the frontend", () -> client(box).equals("galileo"));
+      waitFor(Duration.ofSeconds(5), "/healthz", () -> box.exec("curl", "-sf", "http://127.0.0.1:9900/healthz").exit() == 0);
+
+      // A hung agent: the watchdog (WatchdogSec=10s) kills it and systemd starts it again.
+      String hung = show(box, "MainPID");
+      long stopped = System.nanoTime();
+      assertEquals(0, box.exec("kill", "-STOP", hung).exit());
+      waitFor(Duration.ofSeconds(40), "the watchdog restart", () ->
+          !show(box, "MainPID").equals(hung) && show(box, "ActiveState").equals("active") && show(box, "SubState").equals("running"));
+      System.out.printf("kill -STOP to a running replacement: %.1f s%n", (System.nanoTime() - stopped) / 1e9);
+      assertTrue(journal(box).contains("Watchdog timeout"), journal(box));
+      assertNotEquals("", show(box, "StatusText"));
+      assertEquals("galileo", client(box));
+      assertFalse(journal(box).contains(" WARN  MeterRegistry"), journal(box));
+    }
+  }
+
+  @Test
+  void theReadmesNginxStepsMakeAWorkingBox() throws Exception {
+    try (NspawnContainer box = NspawnContainer.boot(rootfs, "lbha-nginx", SHARE)) {
+      pod(box, "galileo", "127.0.0.3", 9890, true);
+      Shell installed = install(box, "nginx");
+      assertEquals(0, installed.exit(), installed.out());
+      assertEquals("active", show(box, "ActiveState"), journal(box));
+      assertEquals("galileo", client(box), journal(box));
+      pod(box, "galileo", "127.0.0.3", 9890, false);
+      pod(box, "newton", "127.0.0.4", 9890, true);
+      waitFor(Duration.ofSeconds(15), "newton alone in rotation", () -> journal(box).contains("in rotation now [newton] (healthy) via reload"));
+      for (int i = 0; i < 3; i++) {
+        assertEquals("newton", client(box), "every connection reaches the pod");
+      }
+      assertFalse(journal(box).contains(" WARN  MeterRegistry"), journal(box));
+    }
+  }
+}
