@@ -2,7 +2,7 @@
 # Installs the Debian packages the demo and the test suite drive for real.
 # Does nothing when they are all there already.
 set -euo pipefail
-packages=(haproxy nginx-light libnginx-mod-stream ansible-core ansible-lint keepalived polkitd curl chromium lintian systemd-container debootstrap)
+packages=(haproxy nginx-light libnginx-mod-stream ansible-core ansible-lint keepalived polkitd curl chromium lintian systemd-container debootstrap socat)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

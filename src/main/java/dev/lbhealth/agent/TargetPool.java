@@ -36,6 +36,8 @@ final class TargetPool {
   private final Probe probe;
   private final Timers timers;
   private final AgentMetrics metrics;
+  /** How much faster a node is probed while its health is still unknown. */
+  private static final int UNKNOWN_SPEEDUP = 4;
   /** Told (target, health before) after a target's health changed. */
   private final BiConsumer<TargetState, Health> healthChanged;
   private Map<Target, TargetState> targets = new LinkedHashMap<>();
@@ -144,7 +146,9 @@ final class TargetPool {
         return; // stopped, or the target left the pool while its probe was out
       }
       record(ts, ar.succeeded() ? ar.result() : new ProbeResult(false, 0, String.valueOf(ar.cause())));
-      long interval = service.probe().interval().toMillis();
+      // A node not yet known that failed its first probe is asked again soon: it takes `fall`
+      // failures to call it down, and the first apply (READY) waits for every node's verdict.
+      long interval = service.probe().interval().toMillis() / (ts.health() == Health.UNKNOWN ? UNKNOWN_SPEEDUP : 1);
       double spread = service.probe().jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
       long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (timers.nowMillis() - started);
       ts.probeAgainAtOnce = false;

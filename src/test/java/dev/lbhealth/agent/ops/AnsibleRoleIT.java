@@ -96,6 +96,8 @@ class AnsibleRoleIT {
         lb_health_agent_keepalived_interface: %s
         lb_health_agent_keepalived_virtual_ip: 127.0.0.100/32
         lb_health_agent_keepalived_auth_pass: test
+        # This machine's own HAProxy is not the LB under test: RealSystemdIT wires one in a container.
+        lb_health_agent_wire_lb: false
         """.formatted(kubeconfig, DEB.toAbsolutePath(), statusPort, SeedScenario.freePort(),
         LB_DIR, iface != null, iface == null ? "eth0" : iface));
 
@@ -129,6 +131,17 @@ class AnsibleRoleIT {
     assertTrue(Files.readString(Path.of("/etc/systemd/system/lb-health-agent.service.d/site.conf"))
         .contains("ReadWritePaths=" + LB_DIR + "\n"));
     assertTrue(Shell.run(dir, "getent", "passwd", "lb-health-agent").out().strip().endsWith(":/usr/sbin/nologin"));
+  }
+
+  @Test
+  @Order(4)
+  void aKeepalivedPasswordVrrpWouldCutFailsTheRunAtOnce() throws Exception {
+    Shell run = Shell.run(ANSIBLE, "ansible-playbook", "-i", dir.resolve("hosts.ini").toString(),
+        "-e", "@" + dir.resolve("vars.yml"), "-e", "lb_health_agent_keepalived_enabled=true",
+        "-e", "lb_health_agent_keepalived_auth_pass=change-me-please", "site.yml");
+    assertEquals(2, run.exit(), run.out());
+    assertTrue(run.out().contains("lb_health_agent_keepalived_auth_pass has 16 characters; VRRP's PASS authentication uses at most 8"), run.out());
+    assertTrue(run.out().contains("changed=0"), "nothing was touched: " + run.out());
   }
 
   private static void assertFile(String path, String owner, String group, String mode) throws Exception {

@@ -106,20 +106,24 @@ class RealSystemdIT {
       assertEquals("copernicus", client(box), journal(box));
       assertTrue(show(box, "StatusText").startsWith("rsync-ssh: in rotation [copernicus], 1/3 up"), show(box, "StatusText"));
 
-      long restart = System.nanoTime();
-      Shell restarted = box.exec("systemctl", "restart", "lb-health-agent");
-      double toReady = (System.nanoTime() - restart) / 1e9;
-      assertEquals(0, restarted.exit(), restarted.out());
-      System.out.printf("systemctl restart lb-health-agent to READY: %.2f s%n", toReady);
+      assertEquals(0, box.exec("systemctl", "stop", "lb-health-agent").exit());
+      long start = System.nanoTime();
+      Shell started = box.exec("systemctl", "start", "lb-health-agent");
+      double toReady = (System.nanoTime() - start) / 1e9;
+      assertEquals(0, started.exit(), started.out());
+      System.out.printf("systemctl start lb-health-agent to READY: %.2f s%n", toReady);
+      assertEquals("copernicus", client(box), "serving when start returns");
       assertTrue(journal(box).contains("ready: every service's first apply succeeded"));
 
       // A pod move goes live over the Runtime API: HAProxy keeps its worker.
       String worker = box.exec("sh", "-c", "pgrep -P $(systemctl show -p MainPID --value haproxy)").out().strip();
       pod(box, "copernicus", "127.0.0.2", 9890, false);
       pod(box, "newton", "127.0.0.4", 9890, true);
-      waitFor(Duration.ofSeconds(15), "newton behind the frontend", () -> client(box).equals("newton"));
+      waitFor(Duration.ofSeconds(15), "newton alone in rotation", () -> journal(box).contains("in rotation now [newton] (healthy) via runtime-api"));
+      for (int i = 0; i < 3; i++) {
+        assertEquals("newton", client(box), "every connection reaches the pod");
+      }
       assertEquals(worker, box.exec("sh", "-c", "pgrep -P $(systemctl show -p MainPID --value haproxy)").out().strip(), "no reload");
-      assertTrue(journal(box).contains("in rotation now [newton] (healthy) via runtime-api"), journal(box));
       waitFor(Duration.ofSeconds(5), "STATUS= to follow", () -> show(box, "StatusText").startsWith("rsync-ssh: in rotation [newton], 1/3 up"));
       assertTrue(box.exec("systemctl", "status", "--no-pager", "lb-health-agent").out().contains("Status: \"rsync-ssh: in rotation [newton], 1/3 up"));
 
@@ -152,7 +156,8 @@ class RealSystemdIT {
       assertEquals("newton", client(box), "HAProxy starts from the agent's current file");
       pod(box, "newton", "127.0.0.4", 9890, false);
       pod(box, "galileo", "127.0.0.3", 9890, true);
-      waitFor(Duration.ofSeconds(15), "galileo behind the frontend", () -> client(box).equals("galileo"));
+      waitFor(Duration.ofSeconds(15), "galileo alone in rotation", () -> journal(box).contains("in rotation now [galileo] (healthy) via runtime-api"));
+      assertEquals("galileo", client(box));
       waitFor(Duration.ofSeconds(5), "/healthz", () -> box.exec("curl", "-sf", "http://127.0.0.1:9900/healthz").exit() == 0);
 
       // A hung agent: the watchdog (WatchdogSec=10s) kills it and systemd starts it again.
@@ -166,6 +171,49 @@ class RealSystemdIT {
       assertNotEquals("", show(box, "StatusText"));
       assertEquals("galileo", client(box));
       assertFalse(journal(box).contains(" WARN  MeterRegistry"), journal(box));
+    }
+  }
+
+  @Test
+  void theAnsibleRoleMakesAWorkingBoxAndASecondRunChangesNothing() throws Exception {
+    Shell copied = Shell.run(Path.of("."), "cp", "-r", "ansible", SHARE.toString());
+    assertEquals(0, copied.exit(), copied.out());
+    Files.writeString(SHARE.resolve("ansible-hosts.ini"), "[lb_boxes]\nlocalhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n");
+    Files.writeString(SHARE.resolve("ansible-vars.yml"), """
+        lb_health_agent_deb_src: /mnt/host/%s
+        lb_health_agent_services:
+          - name: rsync-ssh
+            port: 9890
+            probe: {type: banner, expect: "SSH-2.0-"}
+            nodes:
+              - {name: copernicus, address: 127.0.0.2}
+              - {name: galileo, address: 127.0.0.3}
+              - {name: newton, address: 127.0.0.4}
+            lb: {kind: haproxy, file: /etc/haproxy/conf.d/rsync-ssh.cfg, runtime-api: /run/haproxy/admin.sock}
+        lb_health_agent_haproxy_frontends:
+          - {name: rsync-ssh, bind: ":30036"}
+        """.formatted(DEB));
+    try (NspawnContainer box = NspawnContainer.boot(rootfs, "lbha-ansible", SHARE)) {
+      pod(box, "newton", "127.0.0.4", 9890, true);
+      String converge = "cd /mnt/host/ansible && ANSIBLE_LOCAL_TEMP=/root/.ansible/tmp ansible-playbook -i /mnt/host/ansible-hosts.ini"
+          + " -e @/mnt/host/ansible-vars.yml site.yml";
+      long start = System.nanoTime();
+      Shell first = box.bash(converge);
+      System.out.printf("Ansible converge into a fresh box: %.1f s%n", (System.nanoTime() - start) / 1e9);
+      assertEquals(0, first.exit(), first.out());
+      Shell second = box.bash(converge);
+      assertEquals(0, second.exit(), second.out());
+      assertTrue(second.out().matches("(?s).*localhost\\s+: ok=\\d+\\s+changed=0\\s+unreachable=0\\s+failed=0.*"),
+          "idempotent: " + second.out().substring(second.out().indexOf("PLAY RECAP")));
+      assertEquals("active\nactive", box.exec("systemctl", "is-active", "lb-health-agent", "haproxy").out().strip());
+      assertEquals("newton", client(box), "a client through the LB's frontend reaches the pod");
+      pod(box, "newton", "127.0.0.4", 9890, false);
+      pod(box, "copernicus", "127.0.0.2", 9890, true);
+      waitFor(Duration.ofSeconds(15), "copernicus alone in rotation", () -> box.exec("journalctl", "-u", "lb-health-agent", "-o", "cat")
+          .out().contains("in rotation now [copernicus] (healthy) via runtime-api"));
+      for (int i = 0; i < 3; i++) {
+        assertEquals("copernicus", client(box), "every connection reaches the pod");
+      }
     }
   }
 
