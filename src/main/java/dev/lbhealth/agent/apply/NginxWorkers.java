@@ -6,7 +6,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The worker processes of one nginx master, read from the process table ({@code /proc}): the
@@ -19,10 +21,16 @@ final class NginxWorkers {
   static final Path DEFAULT_CONFIG = Path.of("/etc/nginx/nginx.conf");
 
   /** What one look at the process table found; {@code masterPid} is -1 when no master runs. */
-  record Count(long masterPid, int current, int shuttingDown) {
+  record Count(long masterPid, int current, int shuttingDown, Set<Long> currentPids) {
     /** Old workers there will be once the next reload retires the current ones. */
     int afterReload() {
       return current + shuttingDown;
+    }
+
+    /** Whether this look, taken after a reload, shows nginx running a new generation of workers. */
+    boolean reloadedSince(Count before) {
+      return masterPid > 0 && (masterPid != before.masterPid
+          || (!currentPids.isEmpty() && currentPids.stream().noneMatch(before.currentPids::contains)));
     }
   }
 
@@ -41,23 +49,23 @@ final class NginxWorkers {
         }
       }
     } catch (IOException e) {
-      return new Count(-1, 0, 0);
+      return new Count(-1, 0, 0, Set.of());
     }
     long master = titles.entrySet().stream()
         .filter(e -> e.getValue().startsWith("nginx: master process") && configRoot.equals(config(e.getValue()).getParent()))
         .mapToLong(Map.Entry::getKey).min().orElse(-1);
-    int current = 0;
+    Set<Long> current = new HashSet<>();
     int shuttingDown = 0;
     for (Map.Entry<Long, String> e : titles.entrySet()) {
       if (parents.get(e.getKey()) == master && e.getValue().startsWith("nginx: worker process")) {
         if (e.getValue().contains("is shutting down")) {
           shuttingDown++;
         } else {
-          current++;
+          current.add(e.getKey());
         }
       }
     }
-    return new Count(master, current, shuttingDown);
+    return new Count(master, current.size(), shuttingDown, Set.copyOf(current));
   }
 
   /** The main config of a master from its title, e.g. {@code nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf}. */

@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Keeps a service's nginx upstream file in line with its server set. nginx OSS has no API, so
@@ -24,6 +25,8 @@ public final class NginxWriter implements LbWriter {
   private final ServiceConfig service;
   private final Renderer renderer;
   private static final Path PROC = Path.of("/proc");
+  private static final long MAX_RELOAD_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+  private static final long RELOAD_POLL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
   private final ReloadBudget budget;
   /** Old workers of this nginx still shutting down, at the last look (-1: not looked yet, or its master not seen). */
   private volatile int oldWorkers = -1;
@@ -83,7 +86,43 @@ public final class NginxWriter implements LbWriter {
     }
     budget.spend();
     String error = LbFile.installAndReload(service.lb(), text, onDisk);
+    if (error == null && workers.masterPid() > 0) {
+      error = awaitNewWorkers(workers, onDisk);
+    }
     return new ApplyResult(error == null ? Outcome.APPLIED : Outcome.FAILED, "reload", System.nanoTime() - start,
         error == null ? List.of() : List.of(error));
+  }
+
+  /**
+   * A reload command can exit 0 while nginx keeps its old config (it logs why and goes on): the
+   * reload counts only once the master runs a new generation of workers. If none comes within the
+   * command timeout (at most 5 s), the previous file is put back, so the file on disk stays what
+   * nginx runs. Returns null when nginx loaded the file.
+   */
+  private String awaitNewWorkers(NginxWorkers.Count before, String previous) {
+    long deadline = System.nanoTime() + Math.min(service.lb().commandTimeout().toNanos(), MAX_RELOAD_WAIT_NANOS);
+    NginxWorkers.Count now;
+    do {
+      now = NginxWorkers.count(PROC, service.lb().configRoot());
+      if (now.reloadedSince(before)) {
+        return null;
+      }
+      LockSupport.parkNanos(RELOAD_POLL_NANOS);
+    } while (System.nanoTime() < deadline);
+    String restored;
+    try {
+      if (previous == null) {
+        java.nio.file.Files.deleteIfExists(service.lb().file());
+      } else {
+        AtomicFile.write(service.lb().file(), previous);
+      }
+      restored = "the previous file is back";
+    } catch (IOException e) {
+      restored = "and putting the previous file back failed: " + e.getMessage();
+    }
+    return now.masterPid() < 0
+        ? "nginx is not running after the reload; " + restored
+        : "the reload command succeeded but nginx did not load the file (its workers are the ones from before the reload;"
+            + " nginx's error log says why); " + restored;
   }
 }
