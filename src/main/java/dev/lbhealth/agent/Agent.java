@@ -53,6 +53,8 @@ public final class Agent extends VerticleBase {
   private final AgentMetrics metrics;
   private final AtomicInteger eventLoopDelayMicros = new AtomicInteger();
   private boolean ready;
+  /** An overload (a stall of the event loop) is reported this long after it ended. */
+  private static final long OVERLOAD_MEMORY_MS = 30_000;
   /** STATUS= at most this often (systemd keeps only the latest). */
   private static final long STATUS_EVERY_MS = 1_000;
   private static final int STATUS_MAX_CHARS = 400;
@@ -97,6 +99,8 @@ public final class Agent extends VerticleBase {
     // No faster than /status renders: building a snapshot of 1,000 targets costs the loop ~2 ms.
     vertx.setPeriodic(StatusServer.STATUS_EVERY_MS, id -> publishSnapshot());
     metrics.eventLoopDelay(eventLoopDelayMicros);
+    timers.watchStalls();
+    metrics.loopStalls(timers::stalls, timers::lastStallMillis);
     long[] due = {System.nanoTime() + 1_000_000_000L};
     vertx.setPeriodic(1000, id -> {
       long now = System.nanoTime();
@@ -334,7 +338,28 @@ public final class Agent extends VerticleBase {
 
   /** What is degraded without making the agent unhealthy (the Kubernetes API out of reach). */
   public List<String> warnings() {
-    return monitors.values().stream().map(ServiceMonitor::warning).filter(Objects::nonNull).toList();
+    List<String> warnings = new ArrayList<>(monitors.values().stream().map(ServiceMonitor::warning).filter(Objects::nonNull).toList());
+    String overloaded = overloaded();
+    if (overloaded != null) {
+      warnings.add(overloaded);
+    }
+    return warnings;
+  }
+
+  /** Why the agent counts as overloaded (its loop stalled in the last 30 s), or null. */
+  private String overloaded() {
+    if (timers == null || timers.lastStallEndMillis() == Long.MIN_VALUE
+        || timers.nowMillis() - timers.lastStallEndMillis() > OVERLOAD_MEMORY_MS) {
+      return null;
+    }
+    return "agent overloaded: its event loop was held up for " + timers.lastStallMillis() + " ms, "
+        + (timers.nowMillis() - timers.lastStallEndMillis()) / 1000 + " s ago (GC pause or blocked loop);"
+        + " probe timeouts meanwhile are not counted against nodes";
+  }
+
+  /** The agent's own context (tests hold it up to see the agent stay truthful). */
+  io.vertx.core.Context agentContext() {
+    return context;
   }
 
   /** Whether every service has made its first apply attempt (successful or not). */

@@ -72,6 +72,7 @@ final class TargetPool {
         ts = new TargetState(e.getKey(), new HealthCounter(service.probe().rise(), service.probe().fall()),
             new FlapDamping(service.probe().damping()), e.getValue());
         metrics.target(ts.target, ts.healthGauge, ts.inRotationGauge);
+        ts.meters = metrics.probeMeters(ts.target);
         TargetState fresh = ts;
         ts.timer = timers.setTimer(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, interval / 4)) : 0, () -> probe(fresh));
       } else if (ts.placement != e.getValue()) {
@@ -145,7 +146,16 @@ final class TargetPool {
       if (stopped || targets.get(ts.target) != ts) {
         return; // stopped, or the target left the pool while its probe was out
       }
-      record(ts, ar.succeeded() ? ar.result() : new ProbeResult(false, 0, String.valueOf(ar.cause())));
+      ProbeResult result = ar.succeeded() ? ar.result() : new ProbeResult(false, 0, String.valueOf(ar.cause()));
+      if (result.timedOut() && timers.stalledSince(started)) {
+        // The agent itself was held up while this probe was out (GC pause, blocked loop): the
+        // timeout may be ours, not the node's. Not counted; the node is asked again soon.
+        ts.inconclusive++;
+        metrics.inconclusive(service.name());
+        ts.timer = timers.setTimer(Math.max(1, service.probe().interval().toMillis() / UNKNOWN_SPEEDUP), () -> probe(ts));
+        return;
+      }
+      record(ts, result);
       // A node not yet known that failed its first probe is asked again soon: it takes `fall`
       // failures to call it down, and the first apply (READY) waits for every node's verdict.
       long interval = service.probe().interval().toMillis() / (ts.health() == Health.UNKNOWN ? UNKNOWN_SPEEDUP : 1);
@@ -159,7 +169,7 @@ final class TargetPool {
   private void record(TargetState ts, ProbeResult result) {
     ts.last = result;
     ts.lastAt = Instant.now();
-    metrics.probe(ts.target, result.healthy(), result.latencyNanos());
+    ts.meters.record(result.healthy(), result.latencyNanos());
     Health before = ts.health();
     Health probedBefore = ts.counter.health();
     boolean flipped = ts.counter.record(result.healthy());

@@ -7,6 +7,7 @@ import dev.lbhealth.agent.health.FlapDamping;
 import dev.lbhealth.agent.health.Health;
 import dev.lbhealth.agent.health.HealthCounter;
 import dev.lbhealth.agent.probe.ProbeResult;
+import dev.lbhealth.agent.status.AgentMetrics;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Locale;
@@ -17,12 +18,16 @@ final class TargetState {
   final Target target;
   final HealthCounter counter;
   final FlapDamping damping;
+  /** Its probe series, looked up once. */
+  AgentMetrics.ProbeMeters meters;
   /** Held out of rotation by flap damping (its probe health may be UP). */
   boolean damped;
   ProbeResult last;
   Instant lastAt;
   Instant since;
   long timer = -1;
+  /** Probe timeouts not counted because the agent itself was held up meanwhile. */
+  long inconclusive;
   boolean probing;
   boolean probeAgainAtOnce;
   Placement placement = Placement.UNKNOWN;
@@ -54,6 +59,9 @@ final class TargetState {
         .put("consecutiveSuccesses", counter.consecutiveSuccesses())
         .put("consecutiveFailures", counter.consecutiveFailures())
         .put("since", since == null ? null : since.toString());
+    if (inconclusive > 0) {
+      node.put("inconclusiveProbes", inconclusive);
+    }
     if (last != null) {
       node.put("lastProbe", new JsonObject()
           .put("at", lastAt.toString())

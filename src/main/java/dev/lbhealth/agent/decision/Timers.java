@@ -7,4 +7,13 @@ public interface Timers {
   long setTimer(long delayMillis, Runnable action);
 
   void cancelTimer(long id);
+
+  /**
+   * Whether the timers' own thread was held up (a GC pause, a blocked event loop) at any time
+   * since {@code sinceMillis}, or is held up now: a probe timeout in that window says more about
+   * the agent than about the node.
+   */
+  default boolean stalledSince(long sinceMillis) {
+    return false;
+  }
 }

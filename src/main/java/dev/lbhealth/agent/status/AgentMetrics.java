@@ -68,19 +68,71 @@ public final class AgentMetrics {
     return registry;
   }
 
-  public void probe(Target t, boolean healthy, long nanos) {
-    String outcome = healthy ? "up" : "down";
-    Timer.builder("lb_agent_probe_duration")
+  /**
+   * The meters one target's probes update, looked up once: a probe then costs no registry lookup
+   * and no tag allocation. The "down" counter is registered at the first failure, so a healthy
+   * node has one series, not two.
+   */
+  public final class ProbeMeters {
+    private final Target target;
+    private final Counter up;
+    private Counter down;
+    private final Timer upDuration;
+    private Timer downDuration;
+
+    private ProbeMeters(Target target) {
+      this.target = target;
+      this.up = probeCounter(target, "up");
+      this.upDuration = probeTimer(target, "up");
+    }
+
+    public void record(boolean healthy, long nanos) {
+      if (healthy) {
+        up.increment();
+        upDuration.record(nanos, TimeUnit.NANOSECONDS);
+      } else {
+        if (down == null) {
+          down = probeCounter(target, "down");
+          downDuration = probeTimer(target, "down");
+        }
+        down.increment();
+        downDuration.record(nanos, TimeUnit.NANOSECONDS);
+      }
+    }
+  }
+
+  /** A probe timeout not counted against the node: the agent itself was held up meanwhile. */
+  public void inconclusive(String service) {
+    Counter.builder("lb_agent_probes_inconclusive")
+        .description("Probe timeouts not counted against the node because the agent was held up (GC pause, blocked loop) meanwhile")
+        .tags("service", service).register(registry).increment();
+  }
+
+  /** Stalls of the agent's event loop (no tick for more than 100 ms), and the last one's length. */
+  public void loopStalls(java.util.function.LongSupplier count, java.util.function.LongSupplier lastMillis) {
+    io.micrometer.core.instrument.FunctionCounter.builder("lb_agent_loop_stalls", count, c -> c.getAsLong())
+        .description("Times the agent's event loop was held up for more than 100 ms (GC pause, blocked loop)").register(registry);
+    Gauge.builder("lb_agent_loop_last_stall_seconds", lastMillis, l -> l.getAsLong() / 1000.0)
+        .description("How long the last stall of the agent's event loop lasted").register(registry);
+  }
+
+  public ProbeMeters probeMeters(Target t) {
+    return new ProbeMeters(t);
+  }
+
+  private Timer probeTimer(Target t, String outcome) {
+    return Timer.builder("lb_agent_probe_duration")
         .description("Time a probe took, by service and outcome")
         .tags("service", t.service(), "outcome", outcome)
         .serviceLevelObjectives(PROBE_BUCKETS)
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
-    Counter.builder("lb_agent_probes")
+        .register(registry);
+  }
+
+  private Counter probeCounter(Target t, String outcome) {
+    return Counter.builder("lb_agent_probes")
         .description("Probe results, by service, node and outcome")
         .tags("service", t.service(), "node", t.node(), "outcome", outcome)
-        .register(registry)
-        .increment();
+        .register(registry);
   }
 
   /**

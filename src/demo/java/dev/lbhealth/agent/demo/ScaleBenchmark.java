@@ -1,0 +1,167 @@
+package dev.lbhealth.agent.demo;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServerOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent at scale, as a new user would run it: one service with N nodes, all healthy (each a
+ * listener on its own loopback address 127.1.x.y that accepts and closes), a tcp probe every
+ * second, the agent in a process of its own with the JVM options of the shipped unit. For each
+ * size, after a warm-up: probes done per second, probes that failed (every node is healthy, so
+ * each failure is false), nodes reported down, GC pause, CPU and RSS of the agent's process, and
+ * how long /status and /metrics take. Prints figures; asserts nothing. Run with bench/scale.sh.
+ */
+public final class ScaleBenchmark {
+  private ScaleBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    List<Integer> sizes = new ArrayList<>();
+    for (String s : (args.length > 0 ? args[0] : "1000,3000,5000,10000").split(",")) {
+      sizes.add(Integer.parseInt(s));
+    }
+    int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+    List<String> jvmOptions = List.of(System.getProperty("agent.jvm", "-Xmx128m").split(" "));
+    System.out.printf("%8s %10s %14s %10s %12s %8s %8s %10s %10s%n", "targets", "probes/s", "false fails/s", "nodes down",
+        "GC pause s", "CPU %", "RSS MB", "/status s", "/metrics s");
+    for (int n : sizes) {
+      System.out.println(run(n, seconds, jvmOptions));
+    }
+  }
+
+  private static String run(int targets, int seconds, List<String> jvmOptions) throws Exception {
+    Path dir = Files.createTempDirectory("lb-health-agent-scale");
+    Vertx pods = Vertx.vertx();
+    Process agent = null;
+    try {
+      int port = SeedScenario.freePort();
+      int statusPort = SeedScenario.freePort();
+      List<Future<?>> listening = new ArrayList<>();
+      StringBuilder yaml = new StringBuilder("status: { port: " + statusPort + " }\nservices:\n  - name: big\n    port: " + port
+          + "\n    probe: { type: tcp, interval: 1s, timeout: 500ms }\n    nodes:\n");
+      for (int i = 0; i < targets; i++) {
+        String address = "127.1." + (i / 250) + "." + (1 + i % 250);
+        listening.add(pods.createNetServer(new NetServerOptions().setHost(address).setPort(port).setReuseAddress(true))
+            .connectHandler(socket -> socket.close()).listen());
+        yaml.append("      - { name: n").append(i).append(", address: ").append(address).append(" }\n");
+      }
+      yaml.append("    lb: { file: ").append(dir.resolve("big.cfg")).append(", validate: \"true\", reload: \"true\" }\n");
+      Future.all(listening).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      Path config = Files.writeString(dir.resolve("agent.yaml"), yaml);
+
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      command.addAll(jvmOptions);
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lbhealth.agent.cli.Main", "run", "--config", config.toString()));
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile());
+      builder.environment().put("LOG_LEVEL", "WARN");
+      agent = builder.start();
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      String base = "http://127.0.0.1:" + statusPort;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (timed(http, base + "/healthz") < 0) {
+        if (System.nanoTime() > deadline || !agent.isAlive()) {
+          return String.format(Locale.ROOT, "%8d  did not become healthy within 60 s: %s", targets, Files.readString(dir.resolve("agent.log")));
+        }
+        Bench.pause(200);
+      }
+      Bench.pause(10_000); // warm-up: the JIT, and every node past its first probe
+
+      double[] before = metrics(http, base);
+      long cpuBefore = cpuTicks(agent.pid());
+      long start = System.nanoTime();
+      Bench.pause(seconds * 1000L);
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      double[] after = metrics(http, base);
+      long cpuAfter = cpuTicks(agent.pid());
+
+      double statusSeconds = timed(http, base + "/status");
+      double metricsSeconds = timed(http, base + "/metrics");
+      int down = 0;
+      String status = get(http, base + "/status");
+      if (status != null) {
+        JsonArray services = new JsonObject(status).getJsonArray("services");
+        for (Object node : services.getJsonObject(0).getJsonArray("nodes")) {
+          if ("down".equals(((JsonObject) node).getString("health"))) {
+            down++;
+          }
+        }
+      }
+      return String.format(Locale.ROOT, "%8d %10.0f %14.1f %10d %12.2f %8.0f %8.0f %10.3f %10.3f", targets,
+          (after[0] + after[1] - before[0] - before[1]) / elapsed, (after[1] - before[1]) / elapsed, down,
+          after[2] - before[2], 100.0 * (cpuAfter - cpuBefore) / 100 / elapsed, rssMb(agent.pid()), statusSeconds, metricsSeconds);
+    } finally {
+      if (agent != null) {
+        agent.destroy();
+        agent.waitFor(20, TimeUnit.SECONDS);
+        agent.destroyForcibly();
+      }
+      pods.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Probes up, probes down (all false: every node is healthy), GC pause seconds, from /metrics. */
+  private static double[] metrics(HttpClient http, String base) throws Exception {
+    String text = get(http, base + "/metrics");
+    double[] sums = new double[3];
+    if (text == null) {
+      return sums;
+    }
+    for (String line : text.split("\n")) {
+      if (line.startsWith("lb_agent_probes_total{")) {
+        sums[line.contains("outcome=\"down\"") ? 1 : 0] += value(line);
+      } else if (line.startsWith("jvm_gc_pause_seconds_sum{")) {
+        sums[2] += value(line);
+      }
+    }
+    return sums;
+  }
+
+  private static double value(String line) {
+    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+  }
+
+  private static String get(HttpClient http, String url) {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? r.body() : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /** Seconds one GET took, or -1 when it failed. */
+  private static double timed(HttpClient http, String url) {
+    long start = System.nanoTime();
+    return get(http, url) == null ? -1 : (System.nanoTime() - start) / 1e9;
+  }
+
+  /** User + system CPU of a process, in clock ticks (1/100 s). */
+  private static long cpuTicks(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  private static double rssMb(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+      }
+    }
+    return -1;
+  }
+}
