@@ -53,6 +53,11 @@ public final class Agent extends VerticleBase {
   private final AgentMetrics metrics;
   private final AtomicInteger eventLoopDelayMicros = new AtomicInteger();
   private boolean ready;
+  /** Something changed since the last snapshot. */
+  private boolean snapshotDirty = true;
+  private long snapshotAtMillis;
+  /** A snapshot at least this often even when nothing changed (the probes' times in it). */
+  private static final long STATUS_IDLE_MS = 5_000;
   /** An overload (a stall of the event loop) is reported this long after it ended. */
   private static final long OVERLOAD_MEMORY_MS = 30_000;
   /** STATUS= at most this often (systemd keeps only the latest). */
@@ -96,8 +101,14 @@ public final class Agent extends VerticleBase {
     // The listener runs on an event loop of its own: a flood of status requests cannot delay probes.
     statusServer = new StatusServer(vertx, config.status(), () -> statusSnapshot, () -> problemsSnapshot, metrics.registry());
     publishSnapshot();
-    // No faster than /status renders: building a snapshot of 1,000 targets costs the loop ~2 ms.
-    vertx.setPeriodic(StatusServer.STATUS_EVERY_MS, id -> publishSnapshot());
+    // On change, no faster than every STATUS_EVERY_MS (a snapshot of 10,000 targets costs the
+    // loop several ms and the heap megabytes), and every STATUS_IDLE_MS when nothing changed,
+    // so that the probes' times in it stay recent. After an apply it is published at once.
+    vertx.setPeriodic(StatusServer.STATUS_EVERY_MS, id -> {
+      if (snapshotDirty || timers.nowMillis() - snapshotAtMillis >= STATUS_IDLE_MS) {
+        publishSnapshot();
+      }
+    });
     metrics.eventLoopDelay(eventLoopDelayMicros);
     timers.watchStalls();
     metrics.loopStalls(timers::stalls, timers::lastStallMillis);
@@ -133,6 +144,7 @@ public final class Agent extends VerticleBase {
         listener -> LbWriters.forService(vertx, service, listener), timers, this::applied, metrics,
         event -> {
           vertx.eventBus().publish(StatusServer.EVENTS, event);
+          snapshotDirty = true;
           if ("health".equals(event.getString("type"))) {
             systemdStatusSoon();
           }
@@ -140,6 +152,8 @@ public final class Agent extends VerticleBase {
   }
 
   private void publishSnapshot() {
+    snapshotDirty = false;
+    snapshotAtMillis = timers.nowMillis();
     // Built here, never touched again: the listener encodes it on its own event loop.
     statusSnapshot = status();
     problemsSnapshot = problems();

@@ -323,8 +323,9 @@ final class ServiceMonitor implements ApplyListener {
               set.reason(), result.method(), String.format("%.1f", result.durationNanos() / 1e6));
         }
       }
-      events.accept(new JsonObject().put("type", "apply").put("service", status()));
+      // The agent's snapshot first: a client that sees the apply event and asks /status sees it too.
       afterApply.run();
+      events.accept(new JsonObject().put("type", "apply").put("service", status()));
       if (applyAgain) {
         applyAgain = false;
         apply();

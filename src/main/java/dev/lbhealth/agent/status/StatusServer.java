@@ -11,6 +11,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
+import dev.lbhealth.agent.config.Names;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -69,9 +70,11 @@ public final class StatusServer {
     this.status = status;
     this.problems = problems;
     this.registry = registry;
-    this.statusJson = new Rendered(() -> Buffer.buffer(status.get().encode()), STATUS_EVERY_MS);
+    // Rendered again only when the agent published another snapshot (it does on every change, at
+    // most every STATUS_EVERY_MS, and at once after an apply): never stale, never encoded twice.
+    this.statusJson = new Rendered(() -> Buffer.buffer(status.get().encode()), 0, status::get);
     // Prometheus scrapes every 15 s or so: a second-old scrape is fresh, and costs a quarter.
-    this.metricsText = new Rendered(this::scrape, 2 * STATUS_EVERY_MS);
+    this.metricsText = new Rendered(this::scrape, 2 * STATUS_EVERY_MS, null);
   }
 
   /** The status page and its assets, served to anyone: no data in them. */
@@ -86,9 +89,14 @@ public final class StatusServer {
     if (config.token() != null) {
       router.route().handler(this::authenticate);
     }
-    router.get("/status").handler(ctx -> statusJson.get()
-        .onSuccess(doc -> send(ctx, "application/json", doc))
-        .onFailure(ctx::fail));
+    router.get("/status").handler(ctx -> {
+      String service = ctx.request().getParam("service");
+      if (service != null) {
+        oneService(ctx, service);
+        return;
+      }
+      statusJson.get().onSuccess(doc -> send(ctx, "application/json", doc)).onFailure(ctx::fail);
+    });
     router.get("/metrics").handler(this::metrics);
     router.get("/events").handler(this::events);
     server = vertx.createHttpServer(new HttpServerOptions()
@@ -245,19 +253,70 @@ public final class StatusServer {
    * neither a 300 KB scrape nor its compression ever runs on the listener's event loop. Used on
    * the listener's context only.
    */
+  /** {@code GET /status?service=NAME}: the agent section and that one service (404 if there is none). */
+  private void oneService(RoutingContext ctx, String name) {
+    JsonObject snapshot = status.get();
+    vertx.executeBlocking(() -> {
+      JsonArray services = snapshot.getJsonArray("services", new JsonArray());
+      for (int i = 0; i < services.size(); i++) {
+        JsonObject service = services.getJsonObject(i);
+        if (name.equals(service.getString("name"))) {
+          return new Document(Buffer.buffer(new JsonObject().put("agent", snapshot.getJsonObject("agent"))
+              .put("services", new JsonArray().add(service)).encode()));
+        }
+      }
+      return null;
+    }, false).onSuccess(doc -> {
+      if (doc == null) {
+        ctx.response().setStatusCode(404).putHeader("Content-Type", "text/plain").end("no service " + Names.cut(name) + "\n");
+      } else {
+        send(ctx, "application/json", doc);
+      }
+    }).onFailure(ctx::fail);
+  }
+
   private final class Rendered {
     private final Supplier<Buffer> render;
     private final long everyNanos;
+    /** What the document is made from (the snapshot), or null: then only its age counts. */
+    private final Supplier<Object> version;
     private Document document;
+    private Object documentVersion;
     private long renderedAt;
     private Future<Document> rendering;
+    private Object renderingVersion;
 
-    Rendered(Supplier<Buffer> render, long everyMillis) {
+    Rendered(Supplier<Buffer> render, long everyMillis, Supplier<Object> version) {
       this.render = render;
       this.everyNanos = everyMillis * 1_000_000;
+      this.version = version;
     }
 
     Future<Document> get() {
+      if (version != null) {
+        Object current = version.get();
+        if (document != null && documentVersion == current) {
+          return Future.succeededFuture(document);
+        }
+        if (rendering != null && renderingVersion == current) {
+          return rendering;
+        }
+        Future<Document> next = vertx.executeBlocking(() -> new Document(render.get()), false);
+        rendering = next;
+        renderingVersion = current;
+        next.onComplete(ar -> {
+          if (rendering == next) {
+            rendering = null;
+          }
+          if (ar.succeeded()) {
+            document = ar.result();
+            documentVersion = current;
+          } else {
+            LOG.warn("rendering a status document failed", ar.cause());
+          }
+        });
+        return next;
+      }
       long age = document == null ? Long.MAX_VALUE : System.nanoTime() - renderedAt;
       if (age < everyNanos) {
         return Future.succeededFuture(document);

@@ -33,7 +33,22 @@ class EventsTest {
           HttpRequest.newBuilder(URI.create(live.url("/events"))).build(),
           HttpResponse.BodyHandlers.ofLines());
       assertEquals("text/event-stream", events.headers().firstValue("Content-Type").orElse(""));
-      Thread reader = new Thread(() -> events.body().forEach(lines::add));
+      // A script that sees an apply asks /status at once: it must already show that apply.
+      List<String> staleAfterApply = new CopyOnWriteArrayList<>();
+      List<String> checkedApplies = new CopyOnWriteArrayList<>();
+      Thread reader = new Thread(() -> events.body().forEach(l -> {
+        lines.add(l);
+        if (l.startsWith("data: ") && new JsonObject(l.substring(6)).getString("type").equals("apply")) {
+          Object applied = new JsonObject(l.substring(6)).getJsonObject("service").getJsonObject("serverSet");
+          try {
+            Object shown = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(live.url("/status?service=rsync-ssh"))).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).getJsonArray("services").getJsonObject(0).getJsonObject("serverSet");
+            (applied.equals(shown) ? checkedApplies : staleAfterApply).add(applied + " vs " + shown);
+          } catch (Exception e) {
+            staleAfterApply.add(e.toString());
+          }
+        }
+      }));
       reader.setDaemon(true);
       reader.start();
       await().atMost(Duration.ofSeconds(5)).until(() -> !lines.isEmpty());
@@ -47,6 +62,10 @@ class EventsTest {
           && new JsonObject(l.substring(6)).getJsonObject("service").getJsonObject("serverSet").getJsonArray("active").size() == 2
           && new JsonObject(l.substring(6)).getJsonObject("service").getJsonObject("serverSet").getString("reason").startsWith("none healthy")));
       assertTrue(lines.get(0).startsWith(": "), "a comment opens the stream");
+      await().atMost(Duration.ofSeconds(5)).until(() -> checkedApplies.size() + staleAfterApply.size() >= 1);
+      assertEquals(List.of(), staleAfterApply, "/status right after an apply event shows that apply");
+      assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(live.url("/status?service=nope"))).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode());
     } finally {
       live.close();
     }
