@@ -52,6 +52,51 @@ function nodeCell(service, node) {
   return cell;
 }
 
+// Up to this many nodes a service shows one cell per node; beyond, a summary: counts, the nodes
+// that are not up, and the full grid on demand (built only while it is open).
+const GRID_MAX = 48;
+const LIST_MAX = 50;
+const expanded = new Set();
+
+function grid(s) {
+  const box = el('div', 'nodes');
+  s.nodes.forEach(n => box.appendChild(nodeCell(s.name, n)));
+  return box;
+}
+
+function summary(s) {
+  const count = h => s.nodes.filter(n => n.health === h).length;
+  const notUp = s.nodes.filter(n => n.health !== 'up');
+  const box = el('div', 'summary');
+  box.dataset.service = s.name;
+  const counts = el('div', 'counts');
+  counts.appendChild(el('span', 'count up', count('up') + ' up'));
+  counts.appendChild(el('span', 'count down', count('down') + ' down'));
+  if (count('unknown')) counts.appendChild(el('span', 'count unknown', count('unknown') + ' unknown'));
+  counts.appendChild(el('span', 'meta', ' of ' + s.nodes.length + ' nodes'));
+  box.appendChild(counts);
+  if (notUp.length) {
+    box.appendChild(el('div', 'not-up', 'not up: ' + notUp.slice(0, LIST_MAX).map(n => n.name).join(', ')
+      + (notUp.length > LIST_MAX ? ' and ' + (notUp.length - LIST_MAX) + ' more' : '')));
+  }
+  const details = el('details');
+  details.appendChild(el('summary', null, 'every node'));
+  if (expanded.has(s.name)) {
+    details.open = true;
+    details.appendChild(grid(s));
+  }
+  details.addEventListener('toggle', () => {
+    if (details.open) {
+      expanded.add(s.name);
+      if (!details.querySelector('.nodes')) details.appendChild(grid(s));
+    } else {
+      expanded.delete(s.name);
+    }
+  });
+  box.appendChild(details);
+  return box;
+}
+
 function row(s) {
   const tr = el('tr', 'service');
   tr.dataset.service = s.name;
@@ -62,9 +107,11 @@ function row(s) {
   if (s.discovery && s.discovery.problem) name.appendChild(el('div', 'apply failed', s.discovery.problem));
   tr.appendChild(name);
   const nodes = el('td');
-  const box = el('div', 'nodes');
-  s.nodes.forEach(n => box.appendChild(nodeCell(s.name, n)));
-  nodes.appendChild(box);
+  if (s.nodes.length <= GRID_MAX) {
+    nodes.appendChild(grid(s));
+  } else {
+    nodes.appendChild(summary(s));
+  }
   tr.appendChild(nodes);
   const apply = el('td');
   if (s.lastApply) {

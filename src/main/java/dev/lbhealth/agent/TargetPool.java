@@ -36,8 +36,10 @@ final class TargetPool {
   private final Probe probe;
   private final Timers timers;
   private final AgentMetrics metrics;
-  /** How much faster a node is probed while its health is still unknown. */
-  private static final int UNKNOWN_SPEEDUP = 4;
+  /** At most this many nodes are all probed fast while a service has no healthy node. */
+  static final int SEARCH_MAX = 100;
+  /** How many targets are up; counted again after each health change, not per probe. */
+  private int up;
   /** Told (target, health before) after a target's health changed. */
   private final BiConsumer<TargetState, Health> healthChanged;
   private Map<Target, TargetState> targets = new LinkedHashMap<>();
@@ -93,6 +95,7 @@ final class TargetPool {
       metrics.forget(gone.target);
     }
     targets = pool;
+    countUp();
     boolean poolChanged = added > 0 || !old.isEmpty();
     if (!spread && poolChanged) {
       LOG.info("service {}: targets now [{}]", service.name(), String.join(", ", pool.keySet().stream().map(Target::node).toList()));
@@ -152,18 +155,58 @@ final class TargetPool {
         // timeout may be ours, not the node's. Not counted; the node is asked again soon.
         ts.inconclusive++;
         metrics.inconclusive(service.name());
-        ts.timer = timers.setTimer(Math.max(1, service.probe().interval().toMillis() / UNKNOWN_SPEEDUP), () -> probe(ts));
+        ts.timer = timers.setTimer(service.probe().fastInterval().toMillis(), () -> probe(ts));
         return;
       }
       record(ts, result);
-      // A node not yet known that failed its first probe is asked again soon: it takes `fall`
-      // failures to call it down, and the first apply (READY) waits for every node's verdict.
-      long interval = service.probe().interval().toMillis() / (ts.health() == Health.UNKNOWN ? UNKNOWN_SPEEDUP : 1);
+      long interval = (fast(ts) ? service.probe().fastInterval() : service.probe().interval()).toMillis();
       double spread = service.probe().jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
       long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (timers.nowMillis() - started);
       ts.probeAgainAtOnce = false;
       ts.timer = timers.setTimer(Math.max(1, next), () -> probe(ts));
     });
+  }
+
+  /**
+   * Whether the target is probed at the fast interval: its health is not known yet (the first
+   * apply waits for every node's verdict), it is changing (up but failing, down but answering),
+   * or the service has no healthy node (a pod that comes up anywhere is found at once).
+   */
+  private boolean fast(TargetState ts) {
+    Health h = ts.health();
+    return h == Health.UNKNOWN || searching()
+        || (h == Health.UP && ts.counter.consecutiveFailures() > 0)
+        || (h == Health.DOWN && ts.counter.consecutiveSuccesses() > 0);
+  }
+
+  /**
+   * The service has no healthy node, so every node is probed fast. Not for a service of more than
+   * {@link #SEARCH_MAX} nodes: 10,000 nodes at a fast interval would be the agent's own outage.
+   */
+  private boolean searching() {
+    return up == 0 && targets.size() <= SEARCH_MAX;
+  }
+
+  private void countUp() {
+    boolean wasSearching = searching();
+    int n = 0;
+    for (TargetState t : targets.values()) {
+      if (t.health() == Health.UP) {
+        n++;
+      }
+    }
+    up = n;
+    if (searching() && !wasSearching && !stopped) {
+      // The last healthy node is gone: every node's next probe comes within a fast interval, not
+      // at the end of the normal one it is waiting out (spread, so they do not all go at once).
+      long fastMillis = Math.max(1, service.probe().fastInterval().toMillis());
+      for (TargetState t : targets.values()) {
+        if (!t.probing && t.health() != Health.UNKNOWN) {
+          timers.cancelTimer(t.timer);
+          t.timer = timers.setTimer(1 + ThreadLocalRandom.current().nextLong(fastMillis), () -> probe(t));
+        }
+      }
+    }
   }
 
   private void record(TargetState ts, ProbeResult result) {
@@ -182,6 +225,7 @@ final class TargetPool {
           : "stable again: no longer held out for flapping");
     }
     if (ts.health() != before) {
+      countUp();
       ts.since = ts.lastAt;
       ts.healthGauge.set(AgentMetrics.gaugeValue(ts.health()));
       metrics.transition(ts.target, ts.health());

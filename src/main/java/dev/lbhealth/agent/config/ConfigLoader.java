@@ -170,7 +170,8 @@ public final class ConfigLoader {
   }
 
   private static ProbeConfig probe(Section s) {
-    s.rejectUnknown(Set.of("type", "interval", "timeout", "rise", "fall", "jitter", "expect", "path", "status", "damping"));
+    s.rejectUnknown(Set.of("type", "interval", "timeout", "rise", "fall", "jitter", "expect", "path", "status", "damping",
+        "fast-interval"));
     Type type = s.choice("type", Type.class, Type.TCP);
     Duration interval = s.duration("interval", Duration.ofSeconds(1));
     Duration timeout = s.duration("timeout", null);
@@ -213,7 +214,15 @@ public final class ConfigLoader {
         s.error("status", "only applies to type http");
       }
     }
-    return new ProbeConfig(type, interval, timeout, rise, fall, jitter, expect, path, status, damping(s));
+    Duration fast = s.duration("fast-interval", null);
+    if (fast == null) {
+      fast = Duration.ofMillis(Math.max(10, interval.toMillis() / 4));
+    } else if (fast.toMillis() < 10) {
+      s.error("fast-interval", Durations.format(fast) + " is too short (at least 10ms)");
+    } else if (fast.compareTo(interval) > 0) {
+      s.error("fast-interval", Durations.format(fast) + " must not be longer than interval " + Durations.format(interval));
+    }
+    return new ProbeConfig(type, interval, timeout, rise, fall, jitter, expect, path, status, damping(s), fast);
   }
 
   /** {@code damping: false} (or {@code off}) turns flap damping off; a mapping sets its parameters. */

@@ -39,7 +39,7 @@ class ProbesTest {
   }
 
   private ProbeResult check(Type type, String expect, String path, int port, Duration timeout) throws Exception {
-    ProbeConfig config = new ProbeConfig(type, timeout.multipliedBy(2), timeout, 1, 1, 0, expect, path, 200, FlapDamping.Settings.OFF);
+    ProbeConfig config = new ProbeConfig(type, timeout.multipliedBy(2), timeout, 1, 1, 0, expect, path, 200, FlapDamping.Settings.OFF, null);
     Probe probe = Probes.create(vertx, config);
     try {
       return checkOnContext(probe, new Target("s", "copernicus", "127.0.0.2", port), config.timeout());
@@ -70,10 +70,10 @@ class ProbesTest {
 
   @Test
   void aTargetOfUnknownHealthGetsTheStartupTimeout() {
-    ProbeConfig fast = new ProbeConfig(Type.TCP, Duration.ofMillis(100), Duration.ofMillis(60), 1, 2, 0, null, null, 200, FlapDamping.Settings.OFF);
+    ProbeConfig fast = new ProbeConfig(Type.TCP, Duration.ofMillis(100), Duration.ofMillis(60), 1, 2, 0, null, null, 200, FlapDamping.Settings.OFF, null);
     assertEquals(Duration.ofSeconds(1), Probes.timeout(fast, false));
     assertEquals(Duration.ofMillis(60), Probes.timeout(fast, true));
-    ProbeConfig slow = new ProbeConfig(Type.TCP, Duration.ofSeconds(5), Duration.ofSeconds(2), 1, 2, 0, null, null, 200, FlapDamping.Settings.OFF);
+    ProbeConfig slow = new ProbeConfig(Type.TCP, Duration.ofSeconds(5), Duration.ofSeconds(2), 1, 2, 0, null, null, 200, FlapDamping.Settings.OFF, null);
     assertEquals(Duration.ofSeconds(2), Probes.timeout(slow, false));
   }
 
@@ -97,7 +97,7 @@ class ProbesTest {
     for (Type type : new Type[] {Type.TCP, Type.BANNER}) {
       // One probe for many checks, as the agent keeps it: each check must close what it opened.
       Probe probe = Probes.create(vertx, new ProbeConfig(type, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0,
-          type == Type.BANNER ? "SSH-2.0-" : null, null, 200, FlapDamping.Settings.OFF));
+          type == Type.BANNER ? "SSH-2.0-" : null, null, 200, FlapDamping.Settings.OFF, null));
       for (int i = 0; i < 20; i++) {
         assertTrue(checkOnContext(probe, target, TIMEOUT).healthy());
       }

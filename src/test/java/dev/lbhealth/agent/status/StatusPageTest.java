@@ -59,4 +59,45 @@ class StatusPageTest {
       live.close();
     }
   }
+
+  /** At 1,000 targets the page stays usable: counts and the nodes that are not up; the grid on demand. */
+  @Test
+  void aThousandTargetsAreSummarizedAndTheGridOpensOnDemand() throws Exception {
+    io.vertx.core.Vertx pods = io.vertx.core.Vertx.vertx();
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      int port = dev.lbhealth.agent.demo.SeedScenario.freePort();
+      StringBuilder yaml = new StringBuilder("status: { port: 0 }\nservices:\n  - name: big\n    port: " + port
+          + "\n    probe: { type: tcp, interval: 1s, timeout: 500ms }\n    nodes:\n");
+      java.util.List<io.vertx.core.Future<?>> listening = new java.util.ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        String address = "127.1." + (i / 250) + "." + (1 + i % 250);
+        yaml.append("      - { name: n").append(i).append(", address: ").append(address).append(" }\n");
+        if (i % 100 != 7) { // ten nodes have no pod
+          listening.add(pods.createNetServer(new io.vertx.core.net.NetServerOptions().setHost(address).setPort(port))
+              .connectHandler(socket -> socket.close()).listen());
+        }
+      }
+      yaml.append("    lb: { file: ").append(dir.resolve("big.cfg")).append(", validate: \"true\", reload: \"true\" }\n");
+      io.vertx.core.Future.all(listening).toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      dev.lbhealth.agent.Agent agent = new dev.lbhealth.agent.Agent(dev.lbhealth.agent.config.ConfigLoader.parse(yaml.toString(), "test"));
+      vertx.deployVerticle(agent).toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      String box = "document.querySelector('.summary[data-service=big]')";
+      try (HeadlessChromium chromium = new HeadlessChromium(dir, "http://127.0.0.1:" + agent.statusPort() + "/")) {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+            chromium.eval(box + ".querySelector('.counts').textContent").toString().equals("990 up10 down of 1000 nodes"));
+        String notUp = chromium.eval(box + ".querySelector('.not-up').textContent").toString();
+        assertEquals("not up: n7, n107, n207, n307, n407, n507, n607, n707, n807, n907", notUp);
+        assertEquals(0.0, ((Number) chromium.eval("document.querySelectorAll('[data-service=big] .cell').length")).doubleValue(),
+            "no grid of 1,000 cells until asked for");
+        chromium.eval(box + ".querySelector('details').open = true");
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+            ((Number) chromium.eval("document.querySelectorAll('.summary[data-service=big] .cell').length")).intValue() == 1000);
+        chromium.screenshot(Path.of("target/screenshots/status-page-1000.png"));
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+      pods.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
 }
