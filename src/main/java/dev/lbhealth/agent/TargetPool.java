@@ -65,6 +65,10 @@ final class TargetPool {
     Map<Target, TargetState> old = targets;
     Map<Target, TargetState> pool = new LinkedHashMap<>();
     long interval = service.probe().interval().toMillis();
+    // First probes spread over a quarter interval (a quick first apply), or for a big pool over
+    // one millisecond per target up to the whole interval: 10,000 targets start as an even
+    // stream over the interval, not a burst of 40,000 a second.
+    long window = Math.min(interval, Math.max(interval / 4, view.size()));
     int added = 0;
     boolean placementChanged = false;
     for (Map.Entry<Target, Placement> e : view.entrySet()) {
@@ -76,7 +80,7 @@ final class TargetPool {
         metrics.target(ts.target, ts.healthGauge, ts.inRotationGauge);
         ts.meters = metrics.probeMeters(ts.target);
         TargetState fresh = ts;
-        ts.timer = timers.setTimer(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, interval / 4)) : 0, () -> probe(fresh));
+        ts.timer = timers.setTimer(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, window)) : 0, () -> probe(fresh));
       } else if (ts.placement != e.getValue()) {
         placementChanged = true;
         LOG.info("service {} node {}: kubernetes says {} (was {})", service.name(), ts.target.node(),

@@ -40,6 +40,49 @@ public final class ScaleBenchmark {
     for (int n : sizes) {
       System.out.println(run(n, seconds, jvmOptions));
     }
+    System.out.printf("%nHAProxy 2.6 doing the same checks (tcp check, inter 1s) against the same listeners:%n");
+    System.out.printf("%8s %10s %8s %8s%n", "targets", "checks/s", "CPU %", "RSS MB");
+    for (int n : sizes) {
+      System.out.println(haproxy(n, seconds));
+    }
+  }
+
+  /** HAProxy with one backend of N servers, each checked every second: its CPU and RSS. */
+  private static String haproxy(int targets, int seconds) throws Exception {
+    Path dir = Files.createTempDirectory("lb-health-agent-scale-haproxy");
+    Vertx pods = Vertx.vertx();
+    Process haproxy = null;
+    try {
+      int port = SeedScenario.freePort();
+      List<Future<?>> listening = new ArrayList<>();
+      StringBuilder cfg = new StringBuilder("global\n    maxconn 20000\n    stats socket " + dir.resolve("admin.sock") + " level admin\n"
+          + "defaults\n    mode tcp\n    timeout connect 500ms\n    timeout check 500ms\n    timeout client 5s\n    timeout server 5s\n"
+          + "backend big\n    balance roundrobin\n    default-server check inter 1s\n");
+      for (int i = 0; i < targets; i++) {
+        String address = "127.1." + (i / 250) + "." + (1 + i % 250);
+        listening.add(pods.createNetServer(new NetServerOptions().setHost(address).setPort(port).setReuseAddress(true))
+            .connectHandler(socket -> socket.close()).listen());
+        cfg.append("    server n").append(i).append(' ').append(address).append(':').append(port).append('\n');
+      }
+      Future.all(listening).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      Path config = Files.writeString(dir.resolve("haproxy.cfg"), cfg);
+      haproxy = new ProcessBuilder("haproxy", "-db", "-f", config.toString()).redirectErrorStream(true)
+          .redirectOutput(dir.resolve("haproxy.log").toFile()).start();
+      Bench.pause(10_000); // every server checked a few times
+      long cpuBefore = cpuTicks(haproxy.pid());
+      long start = System.nanoTime();
+      Bench.pause(seconds * 1000L);
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      long cpuAfter = cpuTicks(haproxy.pid());
+      return String.format(Locale.ROOT, "%8d %10d %8.0f %8.0f", targets, targets, 100.0 * (cpuAfter - cpuBefore) / 100 / elapsed,
+          rssMb(haproxy.pid()));
+    } finally {
+      if (haproxy != null) {
+        haproxy.destroy();
+        haproxy.waitFor(10, TimeUnit.SECONDS);
+      }
+      pods.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
   }
 
   private static String run(int targets, int seconds, List<String> jvmOptions) throws Exception {
