@@ -69,7 +69,8 @@ class FastIntervalTest {
 
       // No healthy node: every node at the fast interval; the pod that comes up on newton is found at once.
       get(copernicus.stop());
-      await().atMost(Duration.ofSeconds(2)).until(() -> !inRotation(agent, "copernicus"));
+      // Its next probe is due within the normal 5 s interval; then it fails, and the service has no healthy node.
+      await().atMost(Duration.ofSeconds(8)).until(() -> !inRotation(agent, "copernicus"));
       get(newton.start());
       long listening = System.nanoTime();
       await().atMost(Duration.ofMillis(1500)).until(() -> inRotation(agent, "newton"));

@@ -33,6 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FlappingNodeTest {
   private static final int MAX_DRAINING = 3;
+  /**
+   * Probes at the plain interval: a node in transition is otherwise probed at the fast interval,
+   * which settles a 10 Hz flap into fewer health changes, and these tests need it to reach the
+   * budget, the cap and the damping as often as a flap can.
+   */
+  private static final String STEADY = "      fast-interval: 80ms\n";
 
   @TempDir Path dir;
 
@@ -117,7 +123,7 @@ class FlappingNodeTest {
   void nginxReloadsAtMostOnceASecondAndKeepsItsOldWorkersUnderTheCap() throws Exception {
     Vertx vertx = Vertx.vertx();
     try (SeedScenario seed = new SeedScenario(vertx, dir, Kind.NGINX, SeedScenario.freePort(), SeedScenario.freePort())) {
-      Run run = flap(vertx, seed, "      damping: off\n", "      max-draining-workers: " + MAX_DRAINING + "\n", 30, true, agent -> {});
+      Run run = flap(vertx, seed, STEADY + "      damping: off\n", "      max-draining-workers: " + MAX_DRAINING + "\n", 30, true, agent -> {});
       System.out.printf("nginx, 10 Hz flap for %.1f s, no damping, clients opening long sessions: %d health changes, %d reloads,"
           + " at most %d old workers (cap %d), held: %s%n", run.seconds, run.flips, run.reloads, run.maxOldWorkers, MAX_DRAINING, run.sawHeld);
       long budget = (long) Math.ceil(run.seconds) + 2;
@@ -134,7 +140,7 @@ class FlappingNodeTest {
   void haproxyNeverReloadsAndWritesItsFileAtMostOnceASecond() throws Exception {
     Vertx vertx = Vertx.vertx();
     try (SeedScenario seed = new SeedScenario(vertx, dir, Kind.HAPROXY, SeedScenario.freePort(), SeedScenario.freePort())) {
-      Run run = flap(vertx, seed, "      damping: off\n", "", 30, false, agent -> {});
+      Run run = flap(vertx, seed, STEADY + "      damping: off\n", "", 30, false, agent -> {});
       System.out.printf("HAProxy, 10 Hz flap for %.1f s, no damping: %d health changes, %d reloads, %d file writes%n",
           run.seconds, run.flips, run.reloads, run.fileWrites);
       long budget = (long) Math.ceil(run.seconds) + 2;
@@ -151,7 +157,7 @@ class FlappingNodeTest {
     Vertx vertx = Vertx.vertx();
     try (SeedScenario seed = new SeedScenario(vertx, dir, Kind.NGINX, SeedScenario.freePort(), SeedScenario.freePort())) {
       long[] back = new long[1];
-      Run run = flap(vertx, seed, "      damping: { half-life: 1s, suppress: 4, reuse: 1, max-hold: 10s }\n", "", 10, false, agent -> {
+      Run run = flap(vertx, seed, STEADY + "      damping: { half-life: 1s, suppress: 4, reuse: 1, max-hold: 10s }\n", "", 10, false, agent -> {
         long stable = System.nanoTime();
         await().atMost(Duration.ofSeconds(15)).until(() -> inRotation(agent, "galileo"));
         back[0] = System.nanoTime() - stable;
