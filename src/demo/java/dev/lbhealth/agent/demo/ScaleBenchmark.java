@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetServerOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,11 +33,10 @@ public final class ScaleBenchmark {
       sizes.add(Integer.parseInt(s));
     }
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
-    List<String> jvmOptions = List.of(System.getProperty("agent.jvm", "-Xmx128m").split(" "));
     System.out.printf("%8s %10s %14s %10s %12s %8s %8s %10s %10s%n", "targets", "probes/s", "false fails/s", "nodes down",
         "GC pause s", "CPU %", "RSS MB", "/status s", "/metrics s");
     for (int n : sizes) {
-      System.out.println(run(n, seconds, jvmOptions));
+      System.out.println(run(n, seconds));
     }
     System.out.printf("%nHAProxy 2.6 doing the same checks (tcp check, inter 1s) against the same listeners:%n");
     System.out.printf("%8s %10s %8s %8s%n", "targets", "checks/s", "CPU %", "RSS MB");
@@ -59,9 +57,8 @@ public final class ScaleBenchmark {
           + "defaults\n    mode tcp\n    timeout connect 500ms\n    timeout check 500ms\n    timeout client 5s\n    timeout server 5s\n"
           + "backend big\n    balance roundrobin\n    default-server check inter 1s\n");
       for (int i = 0; i < targets; i++) {
-        String address = "127.1." + (i / 250) + "." + (1 + i % 250);
-        listening.add(pods.createNetServer(new NetServerOptions().setHost(address).setPort(port).setReuseAddress(true))
-            .connectHandler(socket -> socket.close()).listen());
+        String address = AgentProcess.address(i);
+        listening.add(AgentProcess.listen(pods, address, port));
         cfg.append("    server n").append(i).append(' ').append(address).append(':').append(port).append('\n');
       }
       Future.all(listening).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
@@ -69,13 +66,13 @@ public final class ScaleBenchmark {
       haproxy = new ProcessBuilder("haproxy", "-db", "-f", config.toString()).redirectErrorStream(true)
           .redirectOutput(dir.resolve("haproxy.log").toFile()).start();
       Bench.pause(10_000); // every server checked a few times
-      long cpuBefore = cpuTicks(haproxy.pid());
+      long cpuBefore = AgentProcess.cpuTicks(haproxy.pid());
       long start = System.nanoTime();
       Bench.pause(seconds * 1000L);
       double elapsed = (System.nanoTime() - start) / 1e9;
-      long cpuAfter = cpuTicks(haproxy.pid());
+      long cpuAfter = AgentProcess.cpuTicks(haproxy.pid());
       return String.format(Locale.ROOT, "%8d %10d %8.0f %8.0f", targets, targets, 100.0 * (cpuAfter - cpuBefore) / 100 / elapsed,
-          rssMb(haproxy.pid()));
+          AgentProcess.rssMb(haproxy.pid()));
     } finally {
       if (haproxy != null) {
         haproxy.destroy();
@@ -85,7 +82,7 @@ public final class ScaleBenchmark {
     }
   }
 
-  private static String run(int targets, int seconds, List<String> jvmOptions) throws Exception {
+  private static String run(int targets, int seconds) throws Exception {
     Path dir = Files.createTempDirectory("lb-health-agent-scale");
     Vertx pods = Vertx.vertx();
     Process agent = null;
@@ -96,21 +93,15 @@ public final class ScaleBenchmark {
       StringBuilder yaml = new StringBuilder("status: { port: " + statusPort + " }\nservices:\n  - name: big\n    port: " + port
           + "\n    probe: { type: tcp, interval: 1s, timeout: 500ms }\n    nodes:\n");
       for (int i = 0; i < targets; i++) {
-        String address = "127.1." + (i / 250) + "." + (1 + i % 250);
-        listening.add(pods.createNetServer(new NetServerOptions().setHost(address).setPort(port).setReuseAddress(true))
-            .connectHandler(socket -> socket.close()).listen());
+        String address = AgentProcess.address(i);
+        listening.add(AgentProcess.listen(pods, address, port));
         yaml.append("      - { name: n").append(i).append(", address: ").append(address).append(" }\n");
       }
       yaml.append("    lb: { file: ").append(dir.resolve("big.cfg")).append(", validate: \"true\", reload: \"true\" }\n");
       Future.all(listening).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
       Path config = Files.writeString(dir.resolve("agent.yaml"), yaml);
 
-      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-      command.addAll(jvmOptions);
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lbhealth.agent.cli.Main", "run", "--config", config.toString()));
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile());
-      builder.environment().put("LOG_LEVEL", "WARN");
-      agent = builder.start();
+      agent = AgentProcess.run(config, dir.resolve("agent.log"));
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       String base = "http://127.0.0.1:" + statusPort;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -123,12 +114,12 @@ public final class ScaleBenchmark {
       Bench.pause(10_000); // warm-up: the JIT, and every node past its first probe
 
       double[] before = metrics(http, base);
-      long cpuBefore = cpuTicks(agent.pid());
+      long cpuBefore = AgentProcess.cpuTicks(agent.pid());
       long start = System.nanoTime();
       Bench.pause(seconds * 1000L);
       double elapsed = (System.nanoTime() - start) / 1e9;
       double[] after = metrics(http, base);
-      long cpuAfter = cpuTicks(agent.pid());
+      long cpuAfter = AgentProcess.cpuTicks(agent.pid());
 
       double statusSeconds = timed(http, base + "/status");
       double metricsSeconds = timed(http, base + "/metrics");
@@ -144,7 +135,7 @@ public final class ScaleBenchmark {
       }
       return String.format(Locale.ROOT, "%8d %10.0f %14.1f %10d %12.2f %8.0f %8.0f %10.3f %10.3f", targets,
           (after[0] + after[1] - before[0] - before[1]) / elapsed, (after[1] - before[1]) / elapsed, down,
-          after[2] - before[2], 100.0 * (cpuAfter - cpuBefore) / 100 / elapsed, rssMb(agent.pid()), statusSeconds, metricsSeconds);
+          after[2] - before[2], 100.0 * (cpuAfter - cpuBefore) / 100 / elapsed, AgentProcess.rssMb(agent.pid()), statusSeconds, metricsSeconds);
     } finally {
       if (agent != null) {
         agent.destroy();
@@ -190,21 +181,5 @@ public final class ScaleBenchmark {
   private static double timed(HttpClient http, String url) {
     long start = System.nanoTime();
     return get(http, url) == null ? -1 : (System.nanoTime() - start) / 1e9;
-  }
-
-  /** User + system CPU of a process, in clock ticks (1/100 s). */
-  private static long cpuTicks(long pid) throws Exception {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-  }
-
-  private static double rssMb(long pid) throws Exception {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-      }
-    }
-    return -1;
   }
 }

@@ -3,7 +3,6 @@ package dev.lbhealth.agent.demo;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +22,6 @@ public final class SoakBenchmark {
   public static void main(String[] args) throws Exception {
     int minutes = args.length > 0 ? Integer.parseInt(args[0]) : 30;
     int targets = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
-    List<String> jvmOptions = List.of(System.getProperty("agent.jvm", "-Xmx128m").split(" "));
     Path dir = Files.createTempDirectory("lb-health-agent-soak");
     Vertx pods = Vertx.vertx();
     Process agent = null;
@@ -32,39 +30,27 @@ public final class SoakBenchmark {
       List<Future<?>> listening = new ArrayList<>();
       StringBuilder yaml = new StringBuilder("status: { port: 0 }\nservices:\n  - name: soak\n    port: " + port
           + "\n    probe: { type: tcp, interval: 1s, timeout: 500ms }\n    nodes:\n");
-      NetServerOptions flapping = null;
       for (int i = 0; i < targets; i++) {
-        String address = "127.1." + (i / 250) + "." + (1 + i % 250);
-        NetServerOptions options = new NetServerOptions().setHost(address).setPort(port).setReuseAddress(true);
-        if (i == 0) {
-          flapping = options;
-        } else {
-          listening.add(pods.createNetServer(options).connectHandler(s -> s.close()).listen());
+        String address = AgentProcess.address(i);
+        if (i > 0) { // node 0 flaps, below
+          listening.add(AgentProcess.listen(pods, address, port));
         }
         yaml.append("      - { name: n").append(i).append(", address: ").append(address).append(" }\n");
       }
       yaml.append("    lb: { file: ").append(dir.resolve("soak.cfg")).append(", validate: \"true\", reload: \"true\" }\n");
       Future.all(listening).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
       Path config = Files.writeString(dir.resolve("agent.yaml"), yaml);
-      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-      command.addAll(jvmOptions);
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lbhealth.agent.cli.Main", "run", "--config", config.toString()));
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile());
-      builder.environment().put("LOG_LEVEL", "WARN");
-      agent = builder.start();
+      agent = AgentProcess.run(config, dir.resolve("agent.log"));
       long pid = agent.pid();
 
       // One node flaps: its listener opens and closes every 2 s, for the whole run.
-      NetServerOptions flap = flapping;
-      NetServer[] server = {null};
+      NetServer[] flapping = {null};
       pods.setPeriodic(2000, id -> {
-        if (server[0] == null) {
-          NetServer s = pods.createNetServer(flap).connectHandler(c -> c.close());
-          server[0] = s;
-          s.listen();
+        if (flapping[0] == null) {
+          AgentProcess.listen(pods, AgentProcess.address(0), port).onSuccess(server -> flapping[0] = server);
         } else {
-          server[0].close();
-          server[0] = null;
+          flapping[0].close();
+          flapping[0] = null;
         }
       });
       Bench.pause(60_000); // warm-up
@@ -105,15 +91,8 @@ public final class SoakBenchmark {
     while (m.find()) {
       usedKb += Long.parseLong(m.group(1));
     }
-    double rss = 0;
-    int threads = 0;
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        rss = Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-      } else if (line.startsWith("Threads:")) {
-        threads = Integer.parseInt(line.replaceAll("[^0-9]", ""));
-      }
-    }
+    double rss = AgentProcess.rssMb(pid);
+    long threads = AgentProcess.threads(pid);
     long fds;
     try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
       fds = list.count();

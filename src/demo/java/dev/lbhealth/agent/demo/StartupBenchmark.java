@@ -2,7 +2,6 @@ package dev.lbhealth.agent.demo;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.NetServerOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +26,6 @@ public final class StartupBenchmark {
   public static void main(String[] args) throws Exception {
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 7;
     String jar = args.length > 1 ? args[1] : "target/lb-health-agent.jar";
-    List<String> jvmOptions = List.of(System.getProperty("agent.jvm", "-Xmx128m").split(" "));
     Path dir = Files.createTempDirectory("lb-health-agent-startup");
     Vertx pods = Vertx.vertx();
     try {
@@ -42,7 +40,7 @@ public final class StartupBenchmark {
           String address = "127.2." + s + "." + (n + 2);
           yaml.append("      - { name: node").append(n).append(", address: ").append(address).append(" }\n");
           if (n == s) {
-            listening.add(pods.createNetServer(new NetServerOptions().setHost(address).setPort(port)).connectHandler(c -> c.close()).listen());
+            listening.add(AgentProcess.listen(pods, address, port));
           }
         }
         yaml.append("    lb: { file: ").append(dir.resolve("svc" + s + ".cfg")).append(", validate: \"true\", reload: \"true\" }\n");
@@ -56,11 +54,8 @@ public final class StartupBenchmark {
         for (int s = 0; s < 3; s++) {
           Files.deleteIfExists(dir.resolve("svc" + s + ".cfg"));
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", jar, "run", "--config", config.toString()));
         long start = System.nanoTime();
-        Process agent = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile()).start();
+        Process agent = AgentProcess.start(dir.resolve("agent.log"), "-jar", jar, "run", "--config", config.toString());
         try {
           while (true) {
             try {

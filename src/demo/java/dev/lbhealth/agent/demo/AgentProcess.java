@@ -1,0 +1,75 @@
+package dev.lbhealth.agent.demo;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The agent as the benchmarks run it: a process of its own with the unit's JVM options (the
+ * {@code agent.jvm} system property the bench scripts set), and what /proc says of it. Also the
+ * pretend nodes at scale: listeners on 127.1.x.y that accept and close.
+ */
+final class AgentProcess {
+  private AgentProcess() {}
+
+  /** The JVM options of systemd/lb-health-agent.service, as the bench script passed them. */
+  static List<String> jvmOptions() {
+    return List.of(System.getProperty("agent.jvm", "-Xmx128m").split(" "));
+  }
+
+  /** Starts {@code java <unit options> <launch...>} with its output in {@code log}, at LOG_LEVEL=WARN. */
+  static Process start(Path log, String... launch) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions());
+    command.addAll(List.of(launch));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("LOG_LEVEL", "WARN");
+    return builder.start();
+  }
+
+  /** {@code run --config FILE} from this JVM's classpath. */
+  static Process run(Path config, Path log) throws IOException {
+    return start(log, "-cp", System.getProperty("java.class.path"), "dev.lbhealth.agent.cli.Main", "run", "--config", config.toString());
+  }
+
+  /** The loopback address of pretend node {@code i} (up to 62,500 of them). */
+  static String address(int i) {
+    return "127.1." + (i / 250) + "." + (1 + i % 250);
+  }
+
+  /** A pretend node: a listener on the address that accepts and closes (a tcp probe's healthy node). */
+  static Future<NetServer> listen(Vertx vertx, String address, int port) {
+    return vertx.createNetServer(new NetServerOptions().setHost(address).setPort(port).setReuseAddress(true))
+        .connectHandler(socket -> socket.close()).listen();
+  }
+
+  /** User + system CPU of a process, in clock ticks (1/100 s). */
+  static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  static double rssMb(long pid) throws IOException {
+    return statusField(pid, "VmRSS:") / 1024.0;
+  }
+
+  static long threads(long pid) throws IOException {
+    return statusField(pid, "Threads:");
+  }
+
+  private static long statusField(long pid, String name) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith(name)) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+}
