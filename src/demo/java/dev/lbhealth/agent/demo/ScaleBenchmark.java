@@ -53,7 +53,7 @@ public final class ScaleBenchmark {
     try {
       int port = SeedScenario.freePort();
       List<Future<?>> listening = new ArrayList<>();
-      StringBuilder cfg = new StringBuilder("global\n    maxconn 20000\n    stats socket " + dir.resolve("admin.sock") + " level admin\n"
+      StringBuilder cfg = new StringBuilder("global\n    maxconn 4000\n    stats socket " + dir.resolve("admin.sock") + " level admin\n"
           + "defaults\n    mode tcp\n    timeout connect 500ms\n    timeout check 500ms\n    timeout client 5s\n    timeout server 5s\n"
           + "backend big\n    balance roundrobin\n    default-server check inter 1s\n");
       for (int i = 0; i < targets; i++) {
