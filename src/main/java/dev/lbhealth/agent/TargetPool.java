@@ -191,14 +191,24 @@ final class TargetPool {
     return up == 0 && targets.size() <= SEARCH_MAX;
   }
 
+  /** Counts the targets that are up from scratch: when the pool itself changed. */
   private void countUp() {
-    boolean wasSearching = searching();
     int n = 0;
     for (TargetState t : targets.values()) {
       if (t.health() == Health.UP) {
         n++;
       }
     }
+    setUp(n);
+  }
+
+  /** One target's health changed: the count moves by one, no scan (10,000 targets coming up at start cost 10,000 steps, not 10,000 scans). */
+  private void countChange(Health before, Health after) {
+    setUp(up - (before == Health.UP ? 1 : 0) + (after == Health.UP ? 1 : 0));
+  }
+
+  private void setUp(int n) {
+    boolean wasSearching = searching();
     up = n;
     if (searching() && !wasSearching && !stopped) {
       // The last healthy node is gone: every node's next probe comes within a fast interval, not
@@ -229,7 +239,7 @@ final class TargetPool {
           : "stable again: no longer held out for flapping");
     }
     if (ts.health() != before) {
-      countUp();
+      countChange(before, ts.health());
       ts.since = ts.lastAt;
       ts.healthGauge.set(AgentMetrics.gaugeValue(ts.health()));
       metrics.transition(ts.target, ts.health());
