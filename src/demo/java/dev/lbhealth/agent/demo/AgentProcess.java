@@ -51,9 +51,15 @@ final class AgentProcess {
 
   /** User + system CPU of a process, in clock ticks (1/100 s). */
   static long cpuTicks(long pid) throws IOException {
+    long[] split = cpuSplit(pid);
+    return split[0] + split[1];
+  }
+
+  /** The process's CPU time so far in clock ticks (1/100 s): user, then system (the kernel's share: sockets). */
+  static long[] cpuSplit(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
   }
 
   static double rssMb(long pid) throws IOException {

@@ -33,13 +33,13 @@ public final class ScaleBenchmark {
       sizes.add(Integer.parseInt(s));
     }
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
-    System.out.printf("%8s %10s %14s %10s %12s %8s %8s %10s %10s%n", "targets", "probes/s", "false fails/s", "nodes down",
-        "GC pause s", "CPU %", "RSS MB", "/status s", "/metrics s");
+    System.out.printf("%8s %10s %14s %10s %12s %14s %8s %10s %10s%n", "targets", "probes/s", "false fails/s", "nodes down",
+        "GC pause s", "CPU % usr+sys", "RSS MB", "/status s", "/metrics s");
     for (int n : sizes) {
       System.out.println(run(n, seconds));
     }
     System.out.printf("%nHAProxy 2.6 doing the same checks (tcp check, inter 1s) against the same listeners:%n");
-    System.out.printf("%8s %10s %8s %8s%n", "targets", "checks/s", "CPU %", "RSS MB");
+    System.out.printf("%8s %10s %14s %8s%n", "targets", "checks/s", "CPU % usr+sys", "RSS MB");
     for (int n : sizes) {
       System.out.println(haproxy(n, seconds));
     }
@@ -66,12 +66,12 @@ public final class ScaleBenchmark {
       haproxy = new ProcessBuilder("haproxy", "-db", "-f", config.toString()).redirectErrorStream(true)
           .redirectOutput(dir.resolve("haproxy.log").toFile()).start();
       Bench.pause(10_000); // every server checked a few times
-      long cpuBefore = AgentProcess.cpuTicks(haproxy.pid());
+      long[] cpuBefore = AgentProcess.cpuSplit(haproxy.pid());
       long start = System.nanoTime();
       Bench.pause(seconds * 1000L);
       double elapsed = (System.nanoTime() - start) / 1e9;
-      long cpuAfter = AgentProcess.cpuTicks(haproxy.pid());
-      return String.format(Locale.ROOT, "%8d %10d %8.0f %8.0f", targets, targets, 100.0 * (cpuAfter - cpuBefore) / 100 / elapsed,
+      long[] cpuAfter = AgentProcess.cpuSplit(haproxy.pid());
+      return String.format(Locale.ROOT, "%8d %10d %14s %8.0f", targets, targets, cpu(cpuBefore, cpuAfter, elapsed),
           AgentProcess.rssMb(haproxy.pid()));
     } finally {
       if (haproxy != null) {
@@ -114,12 +114,12 @@ public final class ScaleBenchmark {
       Bench.pause(10_000); // warm-up: the JIT, and every node past its first probe
 
       double[] before = metrics(http, base);
-      long cpuBefore = AgentProcess.cpuTicks(agent.pid());
+      long[] cpuBefore = AgentProcess.cpuSplit(agent.pid());
       long start = System.nanoTime();
       Bench.pause(seconds * 1000L);
       double elapsed = (System.nanoTime() - start) / 1e9;
       double[] after = metrics(http, base);
-      long cpuAfter = AgentProcess.cpuTicks(agent.pid());
+      long[] cpuAfter = AgentProcess.cpuSplit(agent.pid());
 
       double statusSeconds = timed(http, base + "/status");
       double metricsSeconds = timed(http, base + "/metrics");
@@ -133,9 +133,9 @@ public final class ScaleBenchmark {
           }
         }
       }
-      return String.format(Locale.ROOT, "%8d %10.0f %14.1f %10d %12.2f %8.0f %8.0f %10.3f %10.3f", targets,
+      return String.format(Locale.ROOT, "%8d %10.0f %14.1f %10d %12.2f %14s %8.0f %10.3f %10.3f", targets,
           (after[0] + after[1] - before[0] - before[1]) / elapsed, (after[1] - before[1]) / elapsed, down,
-          after[2] - before[2], 100.0 * (cpuAfter - cpuBefore) / 100 / elapsed, AgentProcess.rssMb(agent.pid()), statusSeconds, metricsSeconds);
+          after[2] - before[2], cpu(cpuBefore, cpuAfter, elapsed), AgentProcess.rssMb(agent.pid()), statusSeconds, metricsSeconds);
     } finally {
       if (agent != null) {
         agent.destroy();
@@ -144,6 +144,13 @@ public final class ScaleBenchmark {
       }
       pods.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
+  }
+
+  /** CPU use between two readings, in % of one core: total (user + system). */
+  private static String cpu(long[] before, long[] after, double seconds) {
+    double user = (after[0] - before[0]) / seconds;
+    double system = (after[1] - before[1]) / seconds;
+    return String.format(Locale.ROOT, "%.0f (%.0f+%.0f)", user + system, user, system);
   }
 
   /** Probes up, probes down (all false: every node is healthy), GC pause seconds, from /metrics. */

@@ -15,7 +15,7 @@ public final class Probes {
 
   public static Probe create(Vertx vertx, ProbeConfig config) {
     return switch (config.type()) {
-      case TCP -> new TcpProbe(vertx, null);
+      case TCP -> new ConnectProbe(vertx, new TcpProbe(vertx, null));
       case BANNER -> new TcpProbe(vertx, config.expect());
       case HTTP -> new HttpProbe(vertx, config.path(), config.status());
     };

@@ -18,9 +18,17 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Each probe kind against real loopback listeners. */
+/** Each probe kind against real loopback listeners, on Vert.x's NIO transport (the native one: {@link NativeTransportProbesTest}). */
 class ProbesTest {
-  private final Vertx vertx = Vertx.vertx();
+  private final Vertx vertx = newVertx();
+
+  Vertx newVertx() {
+    return Vertx.vertx();
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
 
   @AfterEach
   void close() throws Exception {
@@ -104,6 +112,45 @@ class ProbesTest {
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> open.get() == 0);
       await(probe.close());
     }
+  }
+
+  @Test
+  void tcpProbesLeaveNoTimeWaitSocketsBehind() throws Exception {
+    // As HAProxy's check: connect, then close with a reset. 10,000 probes a second closed with a
+    // FIN would keep some 600,000 sockets in TIME_WAIT on the LB box.
+    int port = greeter(null);
+    Target target = new Target("s", "copernicus", "127.0.0.2", port);
+    Probe probe = Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
+        FlapDamping.Settings.OFF, null));
+    for (int i = 0; i < 50; i++) {
+      assertTrue(checkOnContext(probe, target, TIMEOUT).healthy());
+    }
+    await(probe.close());
+    assertEquals(0, timeWait(port), "sockets in TIME_WAIT to or from port " + port);
+  }
+
+  @Test
+  void aNodeGivenByNameIsProbedToo() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Probe probe = Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
+          FlapDamping.Settings.OFF, null));
+      ProbeResult r = checkOnContext(probe, new Target("s", "copernicus", "localhost", s.getLocalPort()), TIMEOUT);
+      await(probe.close());
+      assertTrue(r.healthy(), r.detail());
+    }
+  }
+
+  /** Sockets in TIME_WAIT (state 06 in /proc/net/tcp and tcp6: Java's sockets may be IPv6 ones) with {@code port} at either end. */
+  private static long timeWait(int port) throws Exception {
+    String hex = String.format(":%04X", port);
+    long n = 0;
+    for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      n += java.nio.file.Files.readAllLines(java.nio.file.Path.of(table)).stream().skip(1)
+          .map(line -> line.trim().split("\\s+"))
+          .filter(f -> f[3].equals("06") && (f[1].endsWith(hex) || f[2].endsWith(hex)))
+          .count();
+    }
+    return n;
   }
 
   @Test
