@@ -80,7 +80,7 @@ final class TargetPool {
         metrics.target(ts.target, ts.healthGauge, ts.inRotationGauge);
         ts.meters = metrics.probeMeters(ts.target);
         TargetState fresh = ts;
-        ts.timer = timers.setTimer(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, window)) : 0, () -> probe(fresh));
+        ts.next = timers.schedule(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, window)) : 0, () -> probe(fresh));
       } else if (ts.placement != e.getValue()) {
         placementChanged = true;
         LOG.info("service {} node {}: kubernetes says {} (was {})", service.name(), ts.target.node(),
@@ -94,8 +94,7 @@ final class TargetPool {
       pool.put(e.getKey(), ts);
     }
     for (TargetState gone : old.values()) {
-      timers.cancelTimer(gone.timer);
-      gone.timer = -1;
+      gone.next.cancel();
       metrics.forget(gone.target);
     }
     targets = pool;
@@ -129,7 +128,7 @@ final class TargetPool {
 
   void stop() {
     stopped = true;
-    targets.values().forEach(ts -> timers.cancelTimer(ts.timer));
+    targets.values().forEach(ts -> ts.next.cancel());
   }
 
   /** Probes the target now: at once, or right after the probe that is out. */
@@ -137,8 +136,8 @@ final class TargetPool {
     if (ts.probing) {
       ts.probeAgainAtOnce = true;
     } else {
-      timers.cancelTimer(ts.timer);
-      ts.timer = timers.setTimer(0, () -> probe(ts));
+      ts.next.cancel();
+      ts.next = timers.schedule(0, () -> probe(ts));
     }
   }
 
@@ -159,7 +158,7 @@ final class TargetPool {
         // timeout may be ours, not the node's. Not counted; the node is asked again soon.
         ts.inconclusive++;
         metrics.inconclusive(service.name());
-        ts.timer = timers.setTimer(service.probe().fastInterval().toMillis(), () -> probe(ts));
+        ts.next = timers.schedule(service.probe().fastInterval().toMillis(), () -> probe(ts));
         return;
       }
       record(ts, result);
@@ -167,7 +166,7 @@ final class TargetPool {
       double spread = service.probe().jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
       long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (timers.nowMillis() - started);
       ts.probeAgainAtOnce = false;
-      ts.timer = timers.setTimer(Math.max(1, next), () -> probe(ts));
+      ts.next = timers.schedule(Math.max(1, next), () -> probe(ts));
     });
   }
 
@@ -216,8 +215,8 @@ final class TargetPool {
       long fastMillis = Math.max(1, service.probe().fastInterval().toMillis());
       for (TargetState t : targets.values()) {
         if (!t.probing && t.health() != Health.UNKNOWN) {
-          timers.cancelTimer(t.timer);
-          t.timer = timers.setTimer(1 + ThreadLocalRandom.current().nextLong(fastMillis), () -> probe(t));
+          t.next.cancel();
+          t.next = timers.schedule(1 + ThreadLocalRandom.current().nextLong(fastMillis), () -> probe(t));
         }
       }
     }

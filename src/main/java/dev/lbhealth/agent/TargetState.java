@@ -1,6 +1,7 @@
 package dev.lbhealth.agent;
 
 import dev.lbhealth.agent.decision.ServerState;
+import dev.lbhealth.agent.decision.Timers;
 import dev.lbhealth.agent.discovery.Placement;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.FlapDamping;
@@ -25,7 +26,8 @@ final class TargetState {
   ProbeResult last;
   Instant lastAt;
   Instant since;
-  long timer = -1;
+  /** Its next probe. */
+  Timers.Scheduled next = Timers.Scheduled.NONE;
   /** Probe timeouts not counted because the agent itself was held up meanwhile. */
   long inconclusive;
   boolean probing;

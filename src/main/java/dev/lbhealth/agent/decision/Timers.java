@@ -8,6 +8,24 @@ public interface Timers {
 
   void cancelTimer(long id);
 
+  /** A scheduled action that can be called off. */
+  interface Scheduled {
+    /** Calls the action off; it does nothing once the action has run. */
+    void cancel();
+
+    Scheduled NONE = () -> {};
+  }
+
+  /**
+   * Runs {@code action} after about {@code delayMillis}, for work that recurs at scale (a probe
+   * per target per interval): implementations may batch such actions into short slots and run
+   * each slot from one timer. By default, one timer per action.
+   */
+  default Scheduled schedule(long delayMillis, Runnable action) {
+    long id = setTimer(delayMillis, action);
+    return () -> cancelTimer(id);
+  }
+
   /**
    * Whether the timers' own thread was held up (a GC pause, a blocked event loop) at any time
    * since {@code sinceMillis}, or is held up now: a probe timeout in that window says more about
