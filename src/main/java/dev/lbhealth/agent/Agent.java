@@ -12,6 +12,7 @@ import dev.lbhealth.agent.discovery.KubernetesClients;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.lbhealth.agent.probe.Probes;
 import dev.lbhealth.agent.status.AgentMetrics;
+import dev.lbhealth.agent.status.StatusDocument;
 import dev.lbhealth.agent.status.StatusServer;
 import dev.lbhealth.agent.systemd.SystemdNotifier;
 import io.vertx.core.Future;
@@ -46,7 +47,7 @@ public final class Agent extends VerticleBase {
   private KubernetesClient kubernetes;
   private StatusServer statusServer;
   /** What the status listener serves, published from this context; read from the listener's. */
-  private volatile JsonObject statusSnapshot = new JsonObject();
+  private volatile StatusDocument statusSnapshot = StatusDocument.empty();
   private volatile List<String> problemsSnapshot = List.of("starting");
   private JsonObject lastConfigReload;
   private final SystemdNotifier systemd;
@@ -155,7 +156,7 @@ public final class Agent extends VerticleBase {
     snapshotDirty = false;
     snapshotAtMillis = timers.nowMillis();
     // Built here, never touched again: the listener encodes it on its own event loop.
-    statusSnapshot = status();
+    statusSnapshot = document(STATUS_IDLE_MS);
     problemsSnapshot = problems();
   }
 
@@ -322,22 +323,26 @@ public final class Agent extends VerticleBase {
     publishSnapshot();
   }
 
+  /** Everything /status shows, as of now (for tests and tools; /status serves the published snapshot). */
   JsonObject status() {
-    JsonArray services = new JsonArray();
+    return document(0).json();
+  }
+
+  /** The /status document: each service's encoding reused unless it changed or is {@code maxAgeMillis} old. */
+  private StatusDocument document(long maxAgeMillis) {
+    List<StatusDocument.Service> services = new ArrayList<>();
     for (ServiceConfig s : config.services()) {
       ServiceMonitor m = monitors.get(s.name());
       if (m != null) {
-        services.add(m.status());
+        services.add(new StatusDocument.Service(s.name(), m.encodedStatus(maxAgeMillis)));
       }
     }
-    return new JsonObject()
-        .put("agent", new JsonObject()
-            .put("version", Version.get())
-            .put("startedAt", startedAt.toString())
-            .put("problems", new JsonArray(problems()))
-            .put("warnings", new JsonArray(warnings()))
-            .put("lastConfigReload", lastConfigReload))
-        .put("services", services);
+    return new StatusDocument(new JsonObject()
+        .put("version", Version.get())
+        .put("startedAt", startedAt.toString())
+        .put("problems", new JsonArray(problems()))
+        .put("warnings", new JsonArray(warnings()))
+        .put("lastConfigReload", lastConfigReload), List.copyOf(services));
   }
 
   /** What keeps the agent from being healthy; empty when every service's last apply worked. */

@@ -18,6 +18,7 @@ import dev.lbhealth.agent.health.Health;
 import dev.lbhealth.agent.probe.Probe;
 import dev.lbhealth.agent.status.AgentMetrics;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -84,6 +85,11 @@ final class ServiceMonitor implements ApplyListener {
   private final AgentMetrics metrics;
   private final Timers timers;
   private final Consumer<JsonObject> events;
+  /** Changes /status shows (one per event); the encoding below is kept until the next. */
+  private long changes;
+  private Buffer encoded;
+  private long encodedChanges = -1;
+  private long encodedAtMillis;
 
   /**
    * @param writers makes the service's writer, given this monitor as the listener of its reports
@@ -97,7 +103,11 @@ final class ServiceMonitor implements ApplyListener {
     this.afterApply = afterApply;
     this.metrics = metrics;
     this.timers = timers;
-    this.events = events;
+    // Every event is a change that /status shows: the service's cached encoding is stale.
+    this.events = event -> {
+      changes++;
+      events.accept(event);
+    };
     this.service = service;
     this.probe = probe;
     this.writer = writers.apply(this);
@@ -315,7 +325,7 @@ final class ServiceMonitor implements ApplyListener {
         }
         held = false;
         applied = set;
-        pool.states().forEach(ts -> ts.inRotationGauge.set(set.isActive(ts.target) ? 1 : 0));
+        pool.states().forEach(ts -> ts.meters.inRotation(set.isActive(ts.target)));
         if (result.outcome() == ApplyResult.Outcome.APPLIED) {
           List<String> draining = set.nodes(ServerState.DRAIN);
           LOG.info("service {}: in rotation now [{}]{} ({}) via {} in {} ms", service.name(), String.join(", ", set.activeNodes()),
@@ -360,6 +370,20 @@ final class ServiceMonitor implements ApplyListener {
   /** How many servers of the applied set are in the state (for the per-service gauge). */
   private int count(ServerState state) {
     return applied == null ? 0 : applied.nodes(state).size();
+  }
+
+  /**
+   * The service's /status JSON, encoded again only after a change or once the last encoding is
+   * {@code maxAgeMillis} old (the probes' times and counts in it move without events).
+   */
+  Buffer encodedStatus(long maxAgeMillis) {
+    long now = timers.nowMillis();
+    if (encoded == null || encodedChanges != changes || now - encodedAtMillis >= maxAgeMillis) {
+      encoded = status().toBuffer();
+      encodedChanges = changes;
+      encodedAtMillis = now;
+    }
+    return encoded;
   }
 
   JsonObject status() {

@@ -77,8 +77,7 @@ final class TargetPool {
         added++;
         ts = new TargetState(e.getKey(), new HealthCounter(service.probe().rise(), service.probe().fall()),
             new FlapDamping(service.probe().damping()), e.getValue());
-        metrics.target(ts.target, ts.healthGauge, ts.inRotationGauge);
-        ts.meters = metrics.probeMeters(ts.target);
+        ts.meters = metrics.targetMeters(ts.target);
         TargetState fresh = ts;
         ts.next = timers.schedule(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, window)) : 0, () -> probe(fresh));
       } else if (ts.placement != e.getValue()) {
@@ -225,7 +224,7 @@ final class TargetPool {
   private void record(TargetState ts, ProbeResult result) {
     ts.last = result;
     ts.lastAt = Instant.now();
-    ts.meters.record(result.healthy(), result.latencyNanos());
+    ts.meters.probed(result.healthy(), result.latencyNanos());
     Health before = ts.health();
     Health probedBefore = ts.counter.health();
     boolean flipped = ts.counter.record(result.healthy());
@@ -240,8 +239,7 @@ final class TargetPool {
     if (ts.health() != before) {
       countChange(before, ts.health());
       ts.since = ts.lastAt;
-      ts.healthGauge.set(AgentMetrics.gaugeValue(ts.health()));
-      metrics.transition(ts.target, ts.health());
+      ts.meters.transition(ts.health());
       if (before == Health.UNKNOWN) {
         LOG.info("service {} node {} ({}): first probe {}: {}", service.name(), ts.target.node(), ts.target.hostPort(), ts.health(), result.detail());
       } else {

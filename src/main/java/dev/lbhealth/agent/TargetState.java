@@ -12,15 +12,14 @@ import dev.lbhealth.agent.status.AgentMetrics;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** One target of a service's pool: its health, last probe, probe schedule and placement. */
 final class TargetState {
   final Target target;
   final HealthCounter counter;
   final FlapDamping damping;
-  /** Its probe series, looked up once. */
-  AgentMetrics.ProbeMeters meters;
+  /** Its series, looked up once. */
+  AgentMetrics.TargetMeters meters;
   /** Held out of rotation by flap damping (its probe health may be UP). */
   boolean damped;
   ProbeResult last;
@@ -33,8 +32,6 @@ final class TargetState {
   boolean probing;
   boolean probeAgainAtOnce;
   Placement placement = Placement.UNKNOWN;
-  final AtomicInteger healthGauge = new AtomicInteger(-1);
-  final AtomicInteger inRotationGauge = new AtomicInteger(0);
 
   TargetState(Target target, HealthCounter counter, FlapDamping damping, Placement placement) {
     this.target = target;

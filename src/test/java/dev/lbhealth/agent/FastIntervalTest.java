@@ -30,8 +30,11 @@ class FastIntervalTest {
     return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
+  /** The node's probes as /metrics shows them (up and down). */
   private static double probes(AgentMetrics metrics, String node) {
-    return metrics.registry().find("lb_agent_probes").tag("node", node).counters().stream().mapToDouble(c -> c.count()).sum();
+    return ((io.micrometer.prometheusmetrics.PrometheusMeterRegistry) metrics.registry()).scrape().lines()
+        .filter(l -> l.startsWith("lb_agent_probes_total{") && l.contains("node=\"" + node + "\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
   @Test

@@ -43,9 +43,14 @@ public final class AgentMetrics {
       Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
   private final MeterRegistry registry;
+  /** The per-target series, exported with the registry's own when it is a Prometheus one. */
+  private final TargetSeries targets = new TargetSeries();
 
   public AgentMetrics(MeterRegistry registry) {
     this.registry = registry;
+    if (registry instanceof PrometheusMeterRegistry prometheus) {
+      prometheus.getPrometheusRegistry().register(targets);
+    }
   }
 
   /** A registry of its own, in Prometheus format, with the JVM's own figures. */
@@ -69,35 +74,52 @@ public final class AgentMetrics {
   }
 
   /**
-   * The meters one target's probes update, looked up once: a probe then costs no registry lookup
-   * and no tag allocation. The "down" counter is registered at the first failure, so a healthy
-   * node has one series, not two.
+   * What one target's probes and health changes update, looked up once: a probe then costs a field
+   * increment and a record into its service's duration histogram, no registry lookup and no tag
+   * allocation. The per-target series are numbers in {@link TargetSeries}, not meters.
    */
-  public final class ProbeMeters {
+  public final class TargetMeters {
     private final Target target;
-    private final Counter up;
-    private Counter down;
+    private final TargetSeries.Series series;
     private final Timer upDuration;
     private Timer downDuration;
 
-    private ProbeMeters(Target target) {
+    private TargetMeters(Target target) {
       this.target = target;
-      this.up = probeCounter(target, "up");
+      this.series = targets.of(target);
       this.upDuration = probeTimer(target, "up");
     }
 
-    public void record(boolean healthy, long nanos) {
+    public void probed(boolean healthy, long nanos) {
+      series.probed(healthy);
       if (healthy) {
-        up.increment();
         upDuration.record(nanos, TimeUnit.NANOSECONDS);
       } else {
-        if (down == null) {
-          down = probeCounter(target, "down");
+        if (downDuration == null) {
           downDuration = probeTimer(target, "down");
         }
-        down.increment();
         downDuration.record(nanos, TimeUnit.NANOSECONDS);
       }
+    }
+
+    /** The target's health now (the gauge: 1 up, 0 down, -1 unknown). */
+    public void health(Health h) {
+      series.health = gaugeValue(h);
+    }
+
+    /** The target's health changed to {@code to}. */
+    public void transition(Health to) {
+      series.transition(to);
+      health(to);
+    }
+
+    public void inRotation(boolean inRotation) {
+      series.inRotation = inRotation ? 1 : 0;
+    }
+
+    /** Probes counted so far, up and down. */
+    public long probes() {
+      return series.up + series.down;
     }
   }
 
@@ -116,8 +138,11 @@ public final class AgentMetrics {
         .description("How long the last stall of the agent's event loop lasted").register(registry);
   }
 
-  public ProbeMeters probeMeters(Target t) {
-    return new ProbeMeters(t);
+  /** The meters of a target, with its health unknown until its first verdict. */
+  public TargetMeters targetMeters(Target t) {
+    TargetMeters meters = new TargetMeters(t);
+    meters.health(Health.UNKNOWN);
+    return meters;
   }
 
   private Timer probeTimer(Target t, String outcome) {
@@ -128,38 +153,12 @@ public final class AgentMetrics {
         .register(registry);
   }
 
-  private Counter probeCounter(Target t, String outcome) {
-    return Counter.builder("lb_agent_probes")
-        .description("Probe results, by service, node and outcome")
-        .tags("service", t.service(), "node", t.node(), "outcome", outcome)
-        .register(registry);
-  }
-
-  /**
-   * Registers the gauges of one target: its health (1 up, 0 down, -1 unknown) and whether the LB
-   * sends it traffic (1/0). The caller keeps the two numbers current.
-   */
-  public void target(Target t, AtomicInteger health, AtomicInteger inRotation) {
-    Tags tags = Tags.of("service", t.service(), "node", t.node());
-    Gauge.builder("lb_agent_target_health", health, AtomicInteger::get)
-        .description("Health of a target: 1 up, 0 down, -1 unknown").tags(tags).register(registry);
-    Gauge.builder("lb_agent_target_in_rotation", inRotation, AtomicInteger::get)
-        .description("Whether the LB sends the target traffic (1) or not (0)").tags(tags).register(registry);
-  }
-
   public static int gaugeValue(Health h) {
     return switch (h) {
       case UP -> 1;
       case DOWN -> 0;
       case UNKNOWN -> -1;
     };
-  }
-
-  public void transition(Target t, Health to) {
-    Counter.builder("lb_agent_health_transitions")
-        .description("Health changes of a target, by the state it went to")
-        .tags("service", t.service(), "node", t.node(), "to", to.name().toLowerCase(Locale.ROOT))
-        .register(registry).increment();
   }
 
   public void apply(String service, ApplyResult result) {
@@ -223,13 +222,9 @@ public final class AgentMetrics {
         .description("How late the agent's event loop ran its last once-a-second timer").register(registry);
   }
 
-  /** Removes every series of a target that left its service. */
+  /** Removes the series of a target that left its service. */
   public void forget(Target t) {
-    for (Meter m : registry.getMeters()) {
-      if (t.service().equals(m.getId().getTag("service")) && t.node().equals(m.getId().getTag("node"))) {
-        registry.remove(m);
-      }
-    }
+    targets.forget(t);
   }
 
   /**
@@ -246,6 +241,7 @@ public final class AgentMetrics {
 
   /** Removes every series of a service that is no longer configured. */
   public void forget(String service) {
+    targets.forget(service);
     for (Meter m : registry.getMeters()) {
       if (service.equals(m.getId().getTag("service"))) {
         registry.remove(m);

@@ -50,7 +50,7 @@ public final class StatusServer {
 
   private final Vertx vertx;
   private final StatusConfig config;
-  private final Supplier<JsonObject> status;
+  private final Supplier<StatusDocument> status;
   private final Rendered statusJson;
   private final Supplier<List<String>> problems;
   private final MeterRegistry registry;
@@ -63,7 +63,7 @@ public final class StatusServer {
    *     listener's own context, which encodes it once
    * @param problems the latest reasons not to be healthy; called from the listener's own context
    */
-  public StatusServer(Vertx vertx, StatusConfig config, Supplier<JsonObject> status, Supplier<List<String>> problems,
+  public StatusServer(Vertx vertx, StatusConfig config, Supplier<StatusDocument> status, Supplier<List<String>> problems,
       MeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
@@ -72,7 +72,7 @@ public final class StatusServer {
     this.registry = registry;
     // Rendered again only when the agent published another snapshot (it does on every change, at
     // most every STATUS_EVERY_MS, and at once after an apply): never stale, never encoded twice.
-    this.statusJson = new Rendered(() -> Buffer.buffer(status.get().encode()), 0, status::get);
+    this.statusJson = new Rendered(() -> status.get().whole(), 0, status::get);
     // Prometheus scrapes every 15 s or so: a second-old scrape is fresh, and costs a quarter.
     this.metricsText = new Rendered(this::scrape, 2 * STATUS_EVERY_MS, null);
   }
@@ -148,7 +148,7 @@ public final class StatusServer {
 
   private void healthz(RoutingContext ctx) {
     List<String> now = problems.get();
-    JsonObject agent = status.get().getJsonObject("agent");
+    JsonObject agent = status.get().agent();
     JsonObject body = new JsonObject()
         .put("status", now.isEmpty() ? "ok" : "failing")
         .put("problems", new JsonArray(now))
@@ -255,17 +255,10 @@ public final class StatusServer {
    */
   /** {@code GET /status?service=NAME}: the agent section and that one service (404 if there is none). */
   private void oneService(RoutingContext ctx, String name) {
-    JsonObject snapshot = status.get();
+    StatusDocument snapshot = status.get();
     vertx.executeBlocking(() -> {
-      JsonArray services = snapshot.getJsonArray("services", new JsonArray());
-      for (int i = 0; i < services.size(); i++) {
-        JsonObject service = services.getJsonObject(i);
-        if (name.equals(service.getString("name"))) {
-          return new Document(Buffer.buffer(new JsonObject().put("agent", snapshot.getJsonObject("agent"))
-              .put("services", new JsonArray().add(service)).encode()));
-        }
-      }
-      return null;
+      Buffer one = snapshot.service(name);
+      return one == null ? null : new Document(one);
     }, false).onSuccess(doc -> {
       if (doc == null) {
         ctx.response().setStatusCode(404).putHeader("Content-Type", "text/plain").end("no service " + Names.cut(name) + "\n");
