@@ -2,12 +2,18 @@ package dev.lbhealth.agent.probe;
 
 import dev.lbhealth.agent.discovery.Target;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.NetUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,6 +23,7 @@ import io.vertx.core.internal.VertxInternal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 
 /**
@@ -35,23 +42,62 @@ final class ConnectProbe implements Probe {
     static final Idle INSTANCE = new Idle();
   }
 
-  private final Bootstrap bootstrap;
   private final ContextInternal context;
   private final Probe byName;
-  /** A bootstrap per connect timeout in use: a target's first probes have a longer one than the rest. */
-  private final int[] timeouts = {-1, -1};
-  private final Bootstrap[] timed = new Bootstrap[2];
-  private int replace;
+  private final Bootstraps ipv4;
+  private final Bootstraps ipv6;
 
   ConnectProbe(Vertx vertx, Probe byName) {
     this.byName = byName;
     this.context = ((ContextInternal) vertx.getOrCreateContext());
-    this.bootstrap = new Bootstrap()
+    this.ipv4 = new Bootstraps(base(vertx, SocketProtocolFamily.INET));
+    this.ipv6 = new Bootstraps(base(vertx, SocketProtocolFamily.INET6));
+  }
+
+  /**
+   * Sockets of the target's own family (an IPv4 node gets an IPv4 socket, not a dual-stack one),
+   * reset on close, never read: a probe costs a dozen syscalls, not twenty.
+   */
+  private Bootstrap base(Vertx vertx, SocketProtocolFamily family) {
+    ChannelFactory<? extends Channel> channels;
+    if (!vertx.isNativeTransportEnabled()) {
+      channels = () -> new NioSocketChannel(SelectorProvider.provider(), family);
+    } else if (Epoll.isAvailable()) {
+      channels = () -> new EpollSocketChannel(family);
+    } else {
+      channels = ((VertxInternal) vertx).transport().channelFactory(false); // another native transport
+    }
+    return new Bootstrap()
         .group(context.nettyEventLoop())
-        .channelFactory(((VertxInternal) vertx).transport().channelFactory(false))
+        .channelFactory(channels)
         .handler(Idle.INSTANCE)
         .option(ChannelOption.SO_LINGER, 0)
-        .option(ChannelOption.TCP_NODELAY, true);
+        .option(ChannelOption.AUTO_READ, false);
+  }
+
+  /** A family's bootstrap per connect timeout in use: a target's first probes have a longer one than the rest. */
+  private static final class Bootstraps {
+    private final Bootstrap base;
+    private final int[] timeouts = {-1, -1};
+    private final Bootstrap[] timed = new Bootstrap[2];
+    private int replace;
+
+    Bootstraps(Bootstrap base) {
+      this.base = base;
+    }
+
+    Bootstrap withTimeout(int timeoutMs) {
+      for (int i = 0; i < timeouts.length; i++) {
+        if (timeouts[i] == timeoutMs) {
+          return timed[i];
+        }
+      }
+      int i = replace;
+      replace = (replace + 1) % timeouts.length;
+      timeouts[i] = timeoutMs;
+      timed[i] = base.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMs);
+      return timed[i];
+    }
   }
 
   @Override
@@ -69,9 +115,12 @@ final class ConnectProbe implements Probe {
     long start = System.nanoTime();
     int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     Promise<ProbeResult> result = context.promise();
-    bootstrap(timeoutMs).connect(address).addListener((ChannelFutureListener) (ChannelFuture f) -> {
+    (ip.length == 4 ? ipv4 : ipv6).withTimeout(timeoutMs).connect(address).addListener((ChannelFutureListener) (ChannelFuture f) -> {
       if (f.isSuccess()) {
-        f.channel().close();
+        // Closed once the connect is fully done: closed from within this listener, the channel
+        // would still hold its connect promise and fail it with an exception (a stack trace per probe).
+        Channel channel = f.channel();
+        channel.eventLoop().execute(channel::close);
         result.complete(ProbeResult.up(start));
       } else {
         result.complete(ProbeResult.down(start, f.cause() instanceof ConnectTimeoutException
@@ -79,19 +128,6 @@ final class ConnectProbe implements Probe {
       }
     });
     return result.future();
-  }
-
-  private Bootstrap bootstrap(int timeoutMs) {
-    for (int i = 0; i < timeouts.length; i++) {
-      if (timeouts[i] == timeoutMs) {
-        return timed[i];
-      }
-    }
-    int i = replace;
-    replace = (replace + 1) % timeouts.length;
-    timeouts[i] = timeoutMs;
-    timed[i] = bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMs);
-    return timed[i];
   }
 
   @Override

@@ -140,6 +140,27 @@ class ProbesTest {
     }
   }
 
+  @Test
+  void anIpv6NodeIsProbedOnAnIpv6Socket() throws Exception {
+    java.net.ServerSocket s;
+    try {
+      s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("::1"));
+    } catch (java.io.IOException e) {
+      org.junit.jupiter.api.Assumptions.abort("this machine has no IPv6 loopback: " + e.getMessage());
+      return;
+    }
+    try (s) {
+      Probe probe = Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
+          FlapDamping.Settings.OFF, null));
+      ProbeResult up = checkOnContext(probe, new Target("s", "copernicus", "::1", s.getLocalPort()), TIMEOUT);
+      assertTrue(up.healthy(), up.detail());
+      s.close();
+      ProbeResult refused = checkOnContext(probe, new Target("s", "copernicus", "::1", s.getLocalPort()), TIMEOUT);
+      await(probe.close());
+      assertEquals("connection refused", refused.detail());
+    }
+  }
+
   /** Sockets in TIME_WAIT (state 06 in /proc/net/tcp and tcp6: Java's sockets may be IPv6 ones) with {@code port} at either end. */
   private static long timeWait(int port) throws Exception {
     String hex = String.format(":%04X", port);
