@@ -29,8 +29,25 @@ final class AgentProcess {
     command.addAll(jvmOptions());
     command.addAll(List.of(launch));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(unitEnvironment());
     builder.environment().put("LOG_LEVEL", "WARN");
     return builder.start();
+  }
+
+  /** The unit's {@code Environment=} settings (MALLOC_ARENA_MAX=2), so that benchmarks run the agent as systemd does. */
+  static java.util.Map<String, String> unitEnvironment() throws IOException {
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    Path unit = Path.of("systemd/lb-health-agent.service");
+    if (Files.exists(unit)) {
+      for (String line : Files.readAllLines(unit)) {
+        if (line.startsWith("Environment=") && line.contains("=")) {
+          String setting = line.substring("Environment=".length());
+          int eq = setting.indexOf('=');
+          env.put(setting.substring(0, eq), setting.substring(eq + 1));
+        }
+      }
+    }
+    return env;
   }
 
   /** {@code run --config FILE} from this JVM's classpath. */
