@@ -66,6 +66,7 @@ public final class PodMoveBenchmark {
 
       long[] toTraffic = new long[moves];
       long[] toOut = new long[moves];
+      long[] lastFailure = new long[moves];
       int reloadsBefore = lb.reloads();
       NetClient hammerClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000).setIdleTimeout(3));
       for (int m = 0; m < moves; m++) {
@@ -77,6 +78,10 @@ public final class PodMoveBenchmark {
         // Clients keep coming, a new connection every 2 ms, each on its own: one that HAProxy
         // holds while it retries a dead node must not delay the next one.
         long hammer = vertx.setPeriodic(2, id -> hammerOnce(hammerClient, seed));
+        // And a client as the operator saw it: one every 50 ms, each noting whether it got
+        // the pod's banner, so that the last failure after the new pod listened can be read off.
+        List<long[]> attempts = java.util.Collections.synchronizedList(new ArrayList<>());
+        long watcher = vertx.setPeriodic(50, id -> recordOnce(hammerClient, seed, attempts));
         Bench.await(old.stop());
         long closed = System.nanoTime();
         Thread.sleep(gapMs);
@@ -86,13 +91,20 @@ public final class PodMoveBenchmark {
         toTraffic[m] = next.firstClientDataNanos() - listening;
         Bench.waitUntil(() -> lb.inRotation().equals(List.of(next.node())), 10_000);
         toOut[m] = System.nanoTime() - closed;
+        Bench.pause(500); // the watcher's last attempts settle: through the LB each takes a few ms
         vertx.cancelTimer(hammer);
+        vertx.cancelTimer(watcher);
+        synchronized (attempts) {
+          lastFailure[m] = Math.max(0, attempts.stream().filter(a -> a[1] == 0).mapToLong(a -> a[0] - listening).max().orElse(0));
+        }
       }
       double reloadsPerMove = (lb.reloads() - reloadsBefore) / (double) moves;
       System.out.printf("  new pod listening -> the LB sends it traffic: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
           Bench.pct(toTraffic, 50), Bench.pct(toTraffic, 99), Bench.pct(toTraffic, 100));
       System.out.printf("  old pod closed -> the LB's set is the new pod only: p50 %.1f ms, p99 %.1f ms (includes the %d ms gap)%n",
           Bench.pct(toOut, 50), Bench.pct(toOut, 99), gapMs);
+      System.out.printf("  new pod listening -> last failed connection (a client every 50 ms; 0 when none failed after): p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+          Bench.pct(lastFailure, 50), Bench.pct(lastFailure, 99), Bench.pct(lastFailure, 100));
       System.out.printf("  reloads per move: %.1f%n%n", reloadsPerMove);
       Bench.await(vertx.undeploy(agent.deploymentID()));
     } finally {
@@ -101,6 +113,34 @@ public final class PodMoveBenchmark {
         walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  /**
+   * One client connection that notes {start nanos, 1 if it got the pod's banner else 0}. An
+   * attempt still waiting for the banner when the move ends is not counted.
+   */
+  private static void recordOnce(NetClient client, SeedScenario seed, List<long[]> attempts) {
+    long start = System.nanoTime();
+    client.connect(seed.lb().frontendPort(), "127.0.0.1").onComplete(ar -> {
+      if (ar.failed()) {
+        attempts.add(new long[] {start, 0});
+        return;
+      }
+      boolean[] settled = {false};
+      ar.result().handler(data -> {
+        if (!settled[0]) {
+          settled[0] = true;
+          attempts.add(new long[] {start, data.toString().startsWith("SSH-2.0-") ? 1 : 0});
+        }
+        ar.result().close();
+      });
+      ar.result().closeHandler(v -> {
+        if (!settled[0]) {
+          settled[0] = true;
+          attempts.add(new long[] {start, 0});
+        }
+      });
+    });
   }
 
   /** One client connection: reads the banner, says hello (so the pod sees a proxied client), closes. */

@@ -32,7 +32,7 @@ public final class Decision {
         break;
       }
     }
-    String reason = anyUp ? "healthy" : switch (whenEmpty) {
+    String reason = anyUp ? ServerSet.HEALTHY : switch (whenEmpty) {
       case ALL_NODES -> "none healthy: all-nodes (fail open)";
       case NO_NODES -> "none healthy: no-nodes";
       case LAST_SET -> lastApplied == null ? "none healthy: last-set, none applied yet, all nodes" : "none healthy: last-set";

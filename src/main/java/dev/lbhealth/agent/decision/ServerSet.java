@@ -14,6 +14,8 @@ import java.util.Set;
  * target that is not in the set is not a server at all (the LB drains, then removes it).
  */
 public final class ServerSet {
+  /** The reason of a set made of healthy servers. */
+  public static final String HEALTHY = "healthy";
   /** One target as an LB server. */
   public record Server(Target target, ServerState state) {
     public String name() {
@@ -49,6 +51,14 @@ public final class ServerSet {
 
   public String reason() {
     return reason;
+  }
+
+  /**
+   * Whether the servers in rotation are there because they are healthy, not because no node is
+   * and the service's {@code when-empty} policy put them there.
+   */
+  public boolean healthy() {
+    return HEALTHY.equals(reason);
   }
 
   /** The state of a target in this set, or null if it is not one of its servers. */

@@ -25,6 +25,12 @@ public final class NginxRenderer implements Renderer {
    * overrules the agent for long.
    */
   static final String PASSIVE = " max_fails=1 fail_timeout=2s";
+  /**
+   * With no healthy node, the servers the policy keeps in rotation (all nodes, or the last set)
+   * are tried on every connection: a pod that starts listening takes the next one, as HAProxy's
+   * redispatch does, instead of waiting out a passive mark from the gap and then a reload.
+   */
+  static final String TRY_ALWAYS = " max_fails=0";
 
   @Override
   public String render(ServiceConfig service, ServerSet set) {
@@ -40,7 +46,7 @@ public final class NginxRenderer implements Renderer {
         throw new IllegalArgumentException("address '" + t.address() + "' is not safe to render");
       }
       out.append("    server ").append(Names.hostPort(t.address(), t.port()))
-          .append(s.state() == ServerState.READY ? PASSIVE : " down")
+          .append(s.state() != ServerState.READY ? " down" : set.healthy() ? PASSIVE : TRY_ALWAYS)
           .append("; # ").append(Renderer.safe("node", t.node())).append('\n');
     }
     out.append("}\n");

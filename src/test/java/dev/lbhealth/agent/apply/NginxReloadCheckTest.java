@@ -50,7 +50,7 @@ class NginxReloadCheckTest {
 
   private static ServerSet set(ServiceConfig s, int active) {
     List<Target> all = new StaticBackendSource().targets(s);
-    return ServerSet.of(all, List.of(all.get(active)), "test");
+    return ServerSet.of(all, List.of(all.get(active)), ServerSet.HEALTHY);
   }
 
   @Test

@@ -87,7 +87,7 @@ class NginxWriterTest {
 
   private static ServerSet set(ServiceConfig s, int... active) {
     List<Target> all = new StaticBackendSource().targets(s);
-    return ServerSet.of(all, java.util.Arrays.stream(active).mapToObj(all::get).toList(), "test");
+    return ServerSet.of(all, java.util.Arrays.stream(active).mapToObj(all::get).toList(), ServerSet.HEALTHY);
   }
 
   private long reloadCount() throws Exception {

@@ -27,7 +27,19 @@ class NginxRendererTest {
 
   private static ServerSet set(ServiceConfig s, int... active) {
     List<Target> all = new StaticBackendSource().targets(s);
-    return ServerSet.of(all, java.util.Arrays.stream(active).mapToObj(all::get).toList(), "test");
+    return ServerSet.of(all, java.util.Arrays.stream(active).mapToObj(all::get).toList(), ServerSet.HEALTHY);
+  }
+
+  @Test
+  void withNoHealthyNodeTheServersKeptInRotationAreTriedOnEveryConnection() throws Exception {
+    // when-empty all-nodes: nginx must not skip a node for a refusal during the gap, or a pod that
+    // starts listening there waits for the next reload.
+    ServiceConfig s = service("tcp", null);
+    List<Target> all = new StaticBackendSource().targets(s);
+    String out = new NginxRenderer().render(s, dev.lbhealth.agent.decision.Decision.desired(all, t -> dev.lbhealth.agent.health.Health.DOWN,
+        ServiceConfig.WhenEmpty.ALL_NODES, null));
+    assertEquals(List.of("    server 127.0.0.2:9890 max_fails=0; # copernicus", "    server 127.0.0.3:9890 max_fails=0; # galileo"),
+        out.lines().filter(l -> l.startsWith("    server ")).toList());
   }
 
   @Test
