@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
@@ -29,11 +30,12 @@ import java.time.Duration;
 /**
  * The plain tcp probe, as HAProxy's {@code check} does it: connect, and on success close at once
  * with a reset (SO_LINGER 0), so that 10,000 probes a second leave no TIME_WAIT sockets behind and
- * cost the kernel one handshake each. It runs on Netty directly, on the event loop of the context
- * that made it (Vert.x's own loop, through the Vert.x transport), without the NetSocket, metrics and
- * timer that a Vert.x client connection carries: the channel's own connect timeout is the probe's
- * timeout. A node given by name rather than address goes through {@code byName}, Vert.x's client
- * with its asynchronous resolver.
+ * cost the kernel one handshake each. It runs on the event loop of the context that made it (the
+ * agent's). On Netty's native epoll a probe is a raw socket registered with that loop
+ * ({@link EpollConnect}); on NIO it is a Netty channel of the target's address family, never read,
+ * with the channel's connect timeout as the probe's. Neither carries the NetSocket, metrics and
+ * timer of a Vert.x client connection. A node given by name rather than address goes through
+ * {@code byName}, Vert.x's client with its asynchronous resolver. Called from one thread at a time.
  */
 final class ConnectProbe implements Probe {
   /** Connected channels need no handler: the probe closes them before any data is read. */
@@ -46,12 +48,16 @@ final class ConnectProbe implements Probe {
   private final Probe byName;
   private final Bootstraps ipv4;
   private final Bootstraps ipv6;
+  /** The event loop when it is an epoll one: probes then go at the system-call level ({@link EpollConnect}). */
+  private final IoEventLoop epoll;
 
   ConnectProbe(Vertx vertx, Probe byName) {
     this.byName = byName;
     this.context = ((ContextInternal) vertx.getOrCreateContext());
     this.ipv4 = new Bootstraps(base(vertx, SocketProtocolFamily.INET));
     this.ipv6 = new Bootstraps(base(vertx, SocketProtocolFamily.INET6));
+    this.epoll = vertx.isNativeTransportEnabled() && Epoll.isAvailable() && context.nettyEventLoop() instanceof IoEventLoop loop
+        && EpollConnect.supports(loop) ? loop : null;
   }
 
   /**
@@ -115,6 +121,14 @@ final class ConnectProbe implements Probe {
     long start = System.nanoTime();
     int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     Promise<ProbeResult> result = context.promise();
+    if (epoll != null) {
+      if (epoll.inEventLoop()) {
+        EpollConnect.start(epoll, address, timeoutMs, result);
+      } else {
+        epoll.execute(() -> EpollConnect.start(epoll, address, timeoutMs, result));
+      }
+      return result.future();
+    }
     (ip.length == 4 ? ipv4 : ipv6).withTimeout(timeoutMs).connect(address).addListener((ChannelFutureListener) (ChannelFuture f) -> {
       if (f.isSuccess()) {
         // Closed once the connect is fully done: closed from within this listener, the channel
@@ -128,6 +142,11 @@ final class ConnectProbe implements Probe {
       }
     });
     return result.future();
+  }
+
+  /** Whether probes go through {@link EpollConnect} (the native transport is in use). */
+  boolean onEpoll() {
+    return epoll != null;
   }
 
   @Override

@@ -16,5 +16,6 @@ class NativeTransportProbesTest extends ProbesTest {
   @BeforeEach
   void onEpoll() {
     assertTrue(vertx().isNativeTransportEnabled(), "the native transport loads on this machine: " + vertx().unavailableNativeTransportCause());
+    assertTrue(new ConnectProbe(vertx(), null).onEpoll(), "tcp probes go through raw epoll registrations");
   }
 }

@@ -1,0 +1,127 @@
+package dev.lbhealth.agent.probe;
+
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Promise;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One tcp connect probe on Netty's epoll event loop at the system-call level, as HAProxy makes
+ * its checks: a non-blocking socket with SO_LINGER 0, connect, wait for it to be writable, read
+ * the connect's outcome, close (a reset). Eight system calls a probe, where a Netty channel takes
+ * fourteen (socket options, a pipeline's registrations, addresses, a linger check), and no
+ * channel, pipeline or promise objects. The socket is registered with the event loop the agent
+ * already runs on: no thread of its own. Used on that event loop only.
+ */
+final class EpollConnect implements EpollIoHandle {
+  /** Whether the event loop can take raw epoll registrations (the native transport is in use). */
+  static boolean supports(IoEventLoop loop) {
+    return loop.isCompatible(EpollConnect.class);
+  }
+
+  private final LinuxSocket socket;
+  private final long start;
+  private final int timeoutMs;
+  private final Promise<ProbeResult> result;
+  private IoRegistration registration;
+  private ScheduledFuture<?> timeout;
+  private boolean done;
+
+  private EpollConnect(LinuxSocket socket, long start, int timeoutMs, Promise<ProbeResult> result) {
+    this.socket = socket;
+    this.start = start;
+    this.timeoutMs = timeoutMs;
+    this.result = result;
+  }
+
+  /** Starts a probe of {@code address} on {@code loop} (the caller is on it); its outcome completes {@code result}. */
+  static void start(IoEventLoop loop, InetSocketAddress address, int timeoutMs, Promise<ProbeResult> result) {
+    long start = System.nanoTime();
+    LinuxSocket socket;
+    try {
+      socket = LinuxSocket.newSocketStream(address.getAddress() instanceof java.net.Inet4Address
+          ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
+    } catch (RuntimeException e) {
+      // Out of file descriptors, most likely: the agent's own trouble, said as such.
+      result.complete(ProbeResult.down(start, "probe socket: " + TcpProbe.describe(e)));
+      return;
+    }
+    EpollConnect probe = new EpollConnect(socket, start, timeoutMs, result);
+    try {
+      socket.setSoLinger(0);
+      if (socket.connect(address)) {
+        probe.finish(null); // connected at once (it happens on loopback)
+        return;
+      }
+    } catch (IOException e) {
+      probe.finish(TcpProbe.describe(e));
+      return;
+    }
+    probe.timeout = loop.schedule(() -> probe.finish("timeout after " + timeoutMs + "ms"), timeoutMs, TimeUnit.MILLISECONDS);
+    loop.register(probe).addListener(f -> {
+      if (!f.isSuccess()) {
+        probe.finish("probe socket: " + TcpProbe.describe(f.cause()));
+      } else if (probe.done) {
+        ((IoRegistration) f.getNow()).cancel(); // timed out before the registration came back
+      } else {
+        probe.registration = (IoRegistration) f.getNow();
+        probe.registration.submit(EpollIoOps.EPOLLOUT);
+      }
+    });
+  }
+
+  @Override
+  public FileDescriptor fd() {
+    return socket;
+  }
+
+  @Override
+  public void handle(IoRegistration registration, IoEvent event) {
+    EpollIoOps ops = ((EpollIoEvent) event).ops();
+    if (!ops.contains(EpollIoOps.EPOLLOUT) && !ops.contains(EpollIoOps.EPOLLERR)) {
+      return;
+    }
+    try {
+      if (socket.finishConnect()) {
+        finish(null);
+      }
+    } catch (IOException e) {
+      finish(TcpProbe.describe(e));
+    }
+  }
+
+  /** Settles the probe (null: up) and lets the socket go, once. */
+  private void finish(String failure) {
+    if (done) {
+      return;
+    }
+    done = true;
+    if (timeout != null) {
+      timeout.cancel(false);
+    }
+    if (registration != null) {
+      registration.cancel();
+    }
+    close();
+    result.complete(failure == null ? ProbeResult.up(start) : ProbeResult.down(start, failure));
+  }
+
+  @Override
+  public void close() {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closing a socket we own: nothing to do about it
+    }
+  }
+}
