@@ -174,14 +174,23 @@ public final class ScaleBenchmark {
     return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
   }
 
+  /**
+   * The body of a GET, or null. Tried twice: the measuring window is as long as the listener's
+   * 30 s idle timeout, so the pooled connection may be closed just as the next GET goes out.
+   */
   private static String get(HttpClient http, String url) {
-    try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? r.body() : null;
-    } catch (Exception e) {
-      return null;
+    for (int attempt = 0; attempt < 2; attempt++) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200 ? r.body() : null;
+      } catch (java.io.IOException e) {
+        // the connection went away under us: once more, on a new one
+      } catch (Exception e) {
+        return null;
+      }
     }
+    return null;
   }
 
   /** Seconds one GET took, or -1 when it failed. */
