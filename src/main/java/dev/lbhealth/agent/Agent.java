@@ -155,7 +155,8 @@ public final class Agent extends VerticleBase {
   private void publishSnapshot() {
     snapshotDirty = false;
     snapshotAtMillis = timers.nowMillis();
-    // Built here, never touched again: the listener encodes it on its own event loop.
+    // Built here (each service encoded only if it changed), never touched again: the listener
+    // joins and gzips it on a worker.
     statusSnapshot = document(STATUS_IDLE_MS);
     problemsSnapshot = problems();
   }

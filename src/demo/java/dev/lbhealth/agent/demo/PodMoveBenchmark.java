@@ -2,14 +2,12 @@ package dev.lbhealth.agent.demo;
 
 import dev.lbhealth.agent.Agent;
 import dev.lbhealth.agent.config.LbConfig.Kind;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -59,8 +59,8 @@ public final class StatusServer {
   private int eventClients;
 
   /**
-   * @param status the latest /status snapshot, never changed once published; called from the
-   *     listener's own context, which encodes it once
+   * @param status the latest /status snapshot (its services already encoded), never changed once
+   *     published; called from the listener's own context, which joins it once
    * @param problems the latest reasons not to be healthy; called from the listener's own context
    */
   public StatusServer(Vertx vertx, StatusConfig config, Supplier<StatusDocument> status, Supplier<List<String>> problems,
