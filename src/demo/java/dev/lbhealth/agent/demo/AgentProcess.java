@@ -63,8 +63,14 @@ final class AgentProcess {
   /** A pretend node: a listener on the address that accepts and closes (a tcp probe's healthy node). */
   static Future<NetServer> listen(Vertx vertx, String address, int port) {
     return vertx.createNetServer(new NetServerOptions().setHost(address).setPort(port).setReuseAddress(true))
-        .connectHandler(socket -> socket.close()).listen();
+        .connectHandler(socket -> {
+          ACCEPTED.incrementAndGet();
+          socket.close();
+        }).listen();
   }
+
+  /** Connections the pretend nodes accepted so far: the checks a prober really made. */
+  static final java.util.concurrent.atomic.AtomicLong ACCEPTED = new java.util.concurrent.atomic.AtomicLong();
 
   /** User + system CPU of a process, in clock ticks (1/100 s). */
   static long cpuTicks(long pid) throws IOException {

@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
  * listener on its own loopback address 127.1.x.y that accepts and closes), a tcp probe every
  * second, the agent in a process of its own with the JVM options of the shipped unit. For each
  * size, after a warm-up: probes done per second, probes that failed (every node is healthy, so
- * each failure is false), nodes reported down, GC pause, CPU and RSS of the agent's process, and
- * how long /status and /metrics take. Prints figures; asserts nothing. Run with bench/scale.sh.
+ * each failure is false), nodes reported down, connections the nodes' applications accepted (a
+ * half-open tcp probe, like HAProxy's check, reaches none), GC pause, CPU and RSS of the agent's
+ * process, and how long /status and /metrics take. Prints figures; asserts nothing. Run with bench/scale.sh.
  */
 public final class ScaleBenchmark {
   private ScaleBenchmark() {}
@@ -33,13 +34,13 @@ public final class ScaleBenchmark {
       sizes.add(Integer.parseInt(s));
     }
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
-    System.out.printf("%8s %10s %14s %10s %12s %14s %8s %10s %10s%n", "targets", "probes/s", "false fails/s", "nodes down",
-        "GC pause s", "CPU % usr+sys", "RSS MB", "/status s", "/metrics s");
+    System.out.printf("%8s %10s %14s %10s %12s %12s %14s %8s %10s %10s%n", "targets", "probes/s", "false fails/s", "nodes down",
+        "accepted/s", "GC pause s", "CPU % usr+sys", "RSS MB", "/status s", "/metrics s");
     for (int n : sizes) {
       System.out.println(run(n, seconds));
     }
     System.out.printf("%nHAProxy 2.6 doing the same checks (tcp check, inter 1s) against the same listeners:%n");
-    System.out.printf("%8s %10s %14s %8s%n", "targets", "checks/s", "CPU % usr+sys", "RSS MB");
+    System.out.printf("%8s %10s %12s %14s %8s%n", "targets", "checks/s", "accepted/s", "CPU % usr+sys", "RSS MB");
     for (int n : sizes) {
       System.out.println(haproxy(n, seconds));
     }
@@ -67,11 +68,13 @@ public final class ScaleBenchmark {
           .redirectOutput(dir.resolve("haproxy.log").toFile()).start();
       Bench.pause(10_000); // every server checked a few times
       long[] cpuBefore = AgentProcess.cpuSplit(haproxy.pid());
+      long acceptedBefore = AgentProcess.ACCEPTED.get();
       long start = System.nanoTime();
       Bench.pause(seconds * 1000L);
       double elapsed = (System.nanoTime() - start) / 1e9;
       long[] cpuAfter = AgentProcess.cpuSplit(haproxy.pid());
-      return String.format(Locale.ROOT, "%8d %10d %14s %8.0f", targets, targets, cpu(cpuBefore, cpuAfter, elapsed),
+      double accepted = (AgentProcess.ACCEPTED.get() - acceptedBefore) / elapsed;
+      return String.format(Locale.ROOT, "%8d %10d %12.0f %14s %8.0f", targets, targets, accepted, cpu(cpuBefore, cpuAfter, elapsed),
           AgentProcess.rssMb(haproxy.pid()));
     } finally {
       if (haproxy != null) {
@@ -114,12 +117,14 @@ public final class ScaleBenchmark {
       Bench.pause(10_000); // warm-up: the JIT, and every node past its first probe
 
       double[] before = metrics(http, base);
+      long acceptedBefore = AgentProcess.ACCEPTED.get();
       long[] cpuBefore = AgentProcess.cpuSplit(agent.pid());
       long start = System.nanoTime();
       Bench.pause(seconds * 1000L);
       double elapsed = (System.nanoTime() - start) / 1e9;
       double[] after = metrics(http, base);
       long[] cpuAfter = AgentProcess.cpuSplit(agent.pid());
+      double accepted = (AgentProcess.ACCEPTED.get() - acceptedBefore) / elapsed;
 
       double statusSeconds = timed(http, base + "/status");
       double metricsSeconds = timed(http, base + "/metrics");
@@ -133,8 +138,8 @@ public final class ScaleBenchmark {
           }
         }
       }
-      return String.format(Locale.ROOT, "%8d %10.0f %14.1f %10d %12.2f %14s %8.0f %10.3f %10.3f", targets,
-          (after[0] + after[1] - before[0] - before[1]) / elapsed, (after[1] - before[1]) / elapsed, down,
+      return String.format(Locale.ROOT, "%8d %10.0f %14.1f %10d %12.0f %12.2f %14s %8.0f %10.3f %10.3f", targets,
+          (after[0] + after[1] - before[0] - before[1]) / elapsed, (after[1] - before[1]) / elapsed, down, accepted,
           after[2] - before[2], cpu(cpuBefore, cpuAfter, elapsed), AgentProcess.rssMb(agent.pid()), statusSeconds, metricsSeconds);
     } finally {
       if (agent != null) {

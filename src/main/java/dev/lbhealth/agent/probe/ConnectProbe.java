@@ -14,6 +14,7 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.NetUtil;
 import io.vertx.core.Future;
@@ -21,11 +22,13 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * The plain tcp probe, as HAProxy's {@code check} does it: connect, and on success close at once
@@ -73,12 +76,28 @@ final class ConnectProbe implements Probe {
     } else {
       channels = ((VertxInternal) vertx).transport().channelFactory(false); // another native transport
     }
-    return new Bootstrap()
+    Bootstrap bootstrap = new Bootstrap()
         .group(context.nettyEventLoop())
         .channelFactory(channels)
         .handler(Idle.INSTANCE)
         .option(ChannelOption.SO_LINGER, 0)
         .option(ChannelOption.AUTO_READ, false);
+    if (!vertx.isNativeTransportEnabled() && NIO_QUICKACK) {
+      // As EpollConnect: the reset goes out before the handshake's last ACK.
+      bootstrap.option(NioChannelOption.of(ExtendedSocketOptions.TCP_QUICKACK), false);
+    }
+    return bootstrap;
+  }
+
+  /** Whether the JDK's sockets take TCP_QUICKACK here (Linux). */
+  private static final boolean NIO_QUICKACK = nioQuickAck();
+
+  private static boolean nioQuickAck() {
+    try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open()) {
+      return probe.supportedOptions().contains(ExtendedSocketOptions.TCP_QUICKACK);
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
   }
 
   /** A family's bootstrap per connect timeout in use: a target's first probes have a longer one than the rest. */

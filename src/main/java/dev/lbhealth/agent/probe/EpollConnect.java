@@ -17,13 +17,20 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One tcp connect probe on Netty's epoll event loop at the system-call level, as HAProxy makes
- * its checks: a non-blocking socket with SO_LINGER 0, connect, wait for it to be writable, read
- * the connect's outcome, close (a reset). Eight system calls a probe, where a Netty channel takes
+ * its checks: a non-blocking socket with SO_LINGER 0 and TCP_QUICKACK off, connect, wait for it
+ * to be writable, read the connect's outcome, close (a reset). With the handshake's last ACK held
+ * back, the reset goes out before it: the node's kernel answered the SYN, so its port is open,
+ * but its application never sees a connection (no accept, no "connection closed" in sshd's log),
+ * and neither kernel builds an established connection it would tear down at once. Eight system calls a probe, where a Netty channel takes
  * fourteen (socket options, a pipeline's registrations, addresses, a linger check), and no
  * channel, pipeline or promise objects. The socket is registered with the event loop the agent
  * already runs on: no thread of its own. Used on that event loop only.
  */
 final class EpollConnect implements EpollIoHandle {
+  /** Linux's {@code IPPROTO_TCP} and {@code TCP_QUICKACK} (netinet/in.h, netinet/tcp.h). */
+  private static final int IPPROTO_TCP = 6;
+  private static final int TCP_QUICKACK = 12;
+
   /** Whether the event loop can take raw epoll registrations (the native transport is in use). */
   static boolean supports(IoEventLoop loop) {
     return loop.isCompatible(EpollConnect.class);
@@ -59,6 +66,7 @@ final class EpollConnect implements EpollIoHandle {
     EpollConnect probe = new EpollConnect(socket, start, timeoutMs, result);
     try {
       socket.setSoLinger(0);
+      socket.setIntOpt(IPPROTO_TCP, TCP_QUICKACK, 0);
       if (socket.connect(address)) {
         probe.finish(null); // connected at once (it happens on loopback)
         return;

@@ -130,6 +130,33 @@ class ProbesTest {
   }
 
   @Test
+  void aTcpProbeNeverReachesTheNodesApplication() throws Exception {
+    // As HAProxy's check: the reset goes before the handshake's last ACK, so the pod's kernel
+    // answers (the port is open) but its application accepts nothing: sshd logs no "connection
+    // closed" per probe. A probe held up past the delayed-ACK timer (40 ms) on a busy machine
+    // may be accepted now and then; a full connect would be accepted every time.
+    java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+    NetServer server = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.2").setPort(0));
+    server.connectHandler(socket -> {
+      accepted.incrementAndGet();
+      socket.close();
+    });
+    int port = await(server.listen()).actualPort();
+    Probe probe = Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
+        FlapDamping.Settings.OFF, null));
+    Target target = new Target("s", "copernicus", "127.0.0.2", port);
+    for (int i = 0; i < 50; i++) {
+      assertTrue(checkOnContext(probe, target, TIMEOUT).healthy());
+    }
+    await(probe.close());
+    // A last full connection: once the application has it, any probe it accepted came before.
+    try (java.net.Socket full = new java.net.Socket("127.0.0.2", port)) {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> accepted.get() >= 1);
+    }
+    assertTrue(accepted.get() - 1 <= 5, (accepted.get() - 1) + " of 50 probes reached the application");
+  }
+
+  @Test
   void aNodeGivenByNameIsProbedToo() throws Exception {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
       Probe probe = Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
