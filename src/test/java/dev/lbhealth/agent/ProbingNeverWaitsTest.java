@@ -38,9 +38,11 @@ class ProbingNeverWaitsTest {
     List<Long> probesAt = new CopyOnWriteArrayList<>();
     try {
       NetServer pod = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.2").setPort(0));
+      // A banner probe, so that the pod sees each probe (a tcp probe is half-open: the pod's
+      // application would never see it).
       pod.connectHandler(socket -> {
         probesAt.add(System.nanoTime());
-        socket.close();
+        socket.end(io.vertx.core.buffer.Buffer.buffer("SSH-2.0-pod\r\n"));
       });
       int port = get(pod.listen()).actualPort();
       Files.createDirectories(dir.resolve("conf.d"));
@@ -49,7 +51,7 @@ class ProbingNeverWaitsTest {
           services:
             - name: rsync-ssh
               port: %d
-              probe: { type: tcp, interval: 100ms, timeout: 50ms, jitter: 0 }
+              probe: { type: banner, expect: "SSH-2.0-", interval: 100ms, timeout: 50ms, jitter: 0 }
               nodes: [ { name: copernicus, address: 127.0.0.2 } ]
               lb: { file: %s/conf.d/rsync-ssh.cfg, validate: "true", reload: "sleep 600", command-timeout: 4s }
           """.formatted(port, dir);
