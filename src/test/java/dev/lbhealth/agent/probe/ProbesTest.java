@@ -122,8 +122,7 @@ class ProbesTest {
     // FIN would keep some 600,000 sockets in TIME_WAIT on the LB box.
     int port = greeter(null);
     Target target = new Target("s", "copernicus", "127.0.0.2", port);
-    Probe probe = Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
-        FlapDamping.Settings.OFF, null));
+    Probe probe = tcpProbe();
     for (int i = 0; i < 50; i++) {
       assertTrue(checkOnContext(probe, target, TIMEOUT).healthy());
     }
@@ -144,8 +143,7 @@ class ProbesTest {
       socket.close();
     });
     int port = await(server.listen()).actualPort();
-    Probe probe = Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
-        FlapDamping.Settings.OFF, null));
+    Probe probe = tcpProbe();
     Target target = new Target("s", "copernicus", "127.0.0.2", port);
     for (int i = 0; i < 50; i++) {
       assertTrue(checkOnContext(probe, target, TIMEOUT).healthy());
@@ -161,8 +159,7 @@ class ProbesTest {
   @Test
   void aNodeGivenByNameIsProbedToo() throws Exception {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
-      Probe probe = Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
-          FlapDamping.Settings.OFF, null));
+      Probe probe = tcpProbe();
       ProbeResult r = checkOnContext(probe, new Target("s", "copernicus", "localhost", s.getLocalPort()), TIMEOUT);
       await(probe.close());
       assertTrue(r.healthy(), r.detail());
@@ -179,8 +176,7 @@ class ProbesTest {
       return;
     }
     try (s) {
-      Probe probe = Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
-          FlapDamping.Settings.OFF, null));
+      Probe probe = tcpProbe();
       ProbeResult up = checkOnContext(probe, new Target("s", "copernicus", "::1", s.getLocalPort()), TIMEOUT);
       assertTrue(up.healthy(), up.detail());
       s.close();
@@ -188,6 +184,12 @@ class ProbesTest {
       await(probe.close());
       assertEquals("connection refused", refused.detail());
     }
+  }
+
+  /** A tcp probe as the agent keeps one: made once, used for many checks. */
+  private Probe tcpProbe() {
+    return Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
+        FlapDamping.Settings.OFF, null));
   }
 
   /** Sockets in TIME_WAIT (state 06 in /proc/net/tcp and tcp6: Java's sockets may be IPv6 ones) with {@code port} at either end. */
