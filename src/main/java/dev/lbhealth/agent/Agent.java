@@ -14,9 +14,12 @@ import dev.lbhealth.agent.probe.Probes;
 import dev.lbhealth.agent.status.AgentMetrics;
 import dev.lbhealth.agent.status.StatusDocument;
 import dev.lbhealth.agent.status.StatusServer;
+import dev.lbhealth.agent.status.StatusSource;
 import dev.lbhealth.agent.systemd.SystemdNotifier;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -49,6 +52,7 @@ public final class Agent extends VerticleBase {
   /** What the status listener serves, published from this context; read from the listener's. */
   private volatile StatusDocument statusSnapshot = StatusDocument.empty();
   private volatile List<String> problemsSnapshot = List.of("starting");
+  private volatile List<String> warningsSnapshot = List.of();
   private JsonObject lastConfigReload;
   private final SystemdNotifier systemd;
   private final AgentMetrics metrics;
@@ -56,9 +60,11 @@ public final class Agent extends VerticleBase {
   private boolean ready;
   /** Something changed since the last snapshot. */
   private boolean snapshotDirty = true;
-  private long snapshotAtMillis;
-  /** A snapshot at least this often even when nothing changed (the probes' times in it). */
-  private static final long STATUS_IDLE_MS = 5_000;
+  /**
+   * When /status is read, the probes' times and counts in it are at most this old: a reader costs
+   * one encoding of each service per second at most, an agent nobody reads none.
+   */
+  private static final long STATUS_FRESH_MS = 1_000;
   /** An overload (a stall of the event loop) is reported this long after it ended. */
   private static final long OVERLOAD_MEMORY_MS = 30_000;
   /** STATUS= at most this often (systemd keeps only the latest). */
@@ -100,14 +106,17 @@ public final class Agent extends VerticleBase {
     vertx.setTimer(READY_DEADLINE.toMillis(), id -> readyDeadline());
     config.services().forEach(s -> monitors.put(s.name(), monitor(s)));
     // The listener runs on an event loop of its own: a flood of status requests cannot delay probes.
-    statusServer = new StatusServer(vertx, config.status(), () -> statusSnapshot, () -> problemsSnapshot, metrics.registry());
+    statusServer = new StatusServer(vertx, config.status(), statusSource(), () -> problemsSnapshot, metrics.registry());
     publishSnapshot();
-    // On change, no faster than every STATUS_EVERY_MS (a snapshot of 10,000 targets costs the
-    // loop several ms and the heap megabytes), and every STATUS_IDLE_MS when nothing changed,
-    // so that the probes' times in it stay recent. After an apply it is published at once.
+    // On change, no faster than every half second (a service of 10,000 targets costs the loop
+    // several ms and the heap megabytes to encode); after an apply at once. The probes' times are
+    // encoded again only when /status is read (statusSource), never on a timer.
     vertx.setPeriodic(StatusServer.STATUS_EVERY_MS, id -> {
-      if (snapshotDirty || timers.nowMillis() - snapshotAtMillis >= STATUS_IDLE_MS) {
+      if (snapshotDirty) {
         publishSnapshot();
+      } else {
+        problemsSnapshot = problems();
+        warningsSnapshot = warnings(); // an overload, remembered for a while, then forgotten
       }
     });
     metrics.eventLoopDelay(eventLoopDelayMicros);
@@ -152,13 +161,45 @@ public final class Agent extends VerticleBase {
         });
   }
 
+  /** Publishes what changed: a service is encoded again only if it changed since its last encoding. */
   private void publishSnapshot() {
+    publishSnapshot(Long.MAX_VALUE);
+  }
+
+  /**
+   * Built here (each service encoded again only if it changed or its encoding is
+   * {@code maxAgeMillis} old), never touched again: the listener joins and gzips it on a worker.
+   */
+  private void publishSnapshot(long maxAgeMillis) {
     snapshotDirty = false;
-    snapshotAtMillis = timers.nowMillis();
-    // Built here (each service encoded only if it changed), never touched again: the listener
-    // joins and gzips it on a worker.
-    statusSnapshot = document(STATUS_IDLE_MS);
+    statusSnapshot = document(maxAgeMillis);
     problemsSnapshot = problems();
+    warningsSnapshot = warnings();
+  }
+
+  /** /status for the listener: the published snapshot, or one with probe times at most STATUS_FRESH_MS old. */
+  private StatusSource statusSource() {
+    return new StatusSource() {
+      @Override
+      public StatusDocument latest() {
+        return statusSnapshot;
+      }
+
+      @Override
+      public Future<StatusDocument> refreshed() {
+        Promise<StatusDocument> done = ((ContextInternal) vertx.getOrCreateContext()).promise();
+        context.runOnContext(v -> {
+          publishSnapshot(STATUS_FRESH_MS);
+          done.complete(statusSnapshot);
+        });
+        return done.future();
+      }
+
+      @Override
+      public List<String> warnings() {
+        return warningsSnapshot;
+      }
+    };
   }
 
   /** After any apply: the first time every service has applied, tell systemd we are ready. */

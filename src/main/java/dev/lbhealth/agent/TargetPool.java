@@ -79,7 +79,9 @@ final class TargetPool {
             new FlapDamping(service.probe().damping()), e.getValue());
         ts.meters = metrics.targetMeters(ts.target);
         TargetState fresh = ts;
-        ts.next = timers.schedule(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, window)) : 0, () -> probe(fresh));
+        ts.probeAction = () -> probe(fresh);
+        ts.resultHandler = result -> probed(fresh, result);
+        ts.next = timers.schedule(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, window)) : 0, ts.probeAction);
       } else if (ts.placement != e.getValue()) {
         placementChanged = true;
         LOG.info("service {} node {}: kubernetes says {} (was {})", service.name(), ts.target.node(),
@@ -136,7 +138,7 @@ final class TargetPool {
       ts.probeAgainAtOnce = true;
     } else {
       ts.next.cancel();
-      ts.next = timers.schedule(0, () -> probe(ts));
+      ts.next = timers.schedule(0, ts.probeAction);
     }
   }
 
@@ -145,28 +147,30 @@ final class TargetPool {
       return;
     }
     ts.probing = true;
-    long started = timers.nowMillis();
-    probe.check(ts.target, Probes.timeout(service.probe(), ts.health() != Health.UNKNOWN)).onComplete(ar -> {
-      ts.probing = false;
-      if (stopped || targets.get(ts.target) != ts) {
-        return; // stopped, or the target left the pool while its probe was out
-      }
-      ProbeResult result = ar.succeeded() ? ar.result() : new ProbeResult(false, 0, String.valueOf(ar.cause()));
-      if (result.timedOut() && timers.stalledSince(started)) {
-        // The agent itself was held up while this probe was out (GC pause, blocked loop): the
-        // timeout may be ours, not the node's. Not counted; the node is asked again soon.
-        ts.inconclusive++;
-        metrics.inconclusive(service.name());
-        ts.next = timers.schedule(service.probe().fastInterval().toMillis(), () -> probe(ts));
-        return;
-      }
-      record(ts, result);
-      long interval = (fast(ts) ? service.probe().fastInterval() : service.probe().interval()).toMillis();
-      double spread = service.probe().jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-      long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (timers.nowMillis() - started);
-      ts.probeAgainAtOnce = false;
-      ts.next = timers.schedule(Math.max(1, next), () -> probe(ts));
-    });
+    ts.probeStartedMillis = timers.nowMillis();
+    probe.check(ts.target, Probes.timeout(service.probe(), ts.health() != Health.UNKNOWN), ts.resultHandler);
+  }
+
+  private void probed(TargetState ts, ProbeResult result) {
+    ts.probing = false;
+    if (stopped || targets.get(ts.target) != ts) {
+      return; // stopped, or the target left the pool while its probe was out
+    }
+    long started = ts.probeStartedMillis;
+    if (result.timedOut() && timers.stalledSince(started)) {
+      // The agent itself was held up while this probe was out (GC pause, blocked loop): the
+      // timeout may be ours, not the node's. Not counted; the node is asked again soon.
+      ts.inconclusive++;
+      metrics.inconclusive(service.name());
+      ts.next = timers.schedule(service.probe().fastInterval().toMillis(), ts.probeAction);
+      return;
+    }
+    record(ts, result);
+    long interval = (fast(ts) ? service.probe().fastInterval() : service.probe().interval()).toMillis();
+    double spread = service.probe().jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
+    long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (timers.nowMillis() - started);
+    ts.probeAgainAtOnce = false;
+    ts.next = timers.schedule(Math.max(1, next), ts.probeAction);
   }
 
   /**
@@ -215,7 +219,7 @@ final class TargetPool {
       for (TargetState t : targets.values()) {
         if (!t.probing && t.health() != Health.UNKNOWN) {
           t.next.cancel();
-          t.next = timers.schedule(1 + ThreadLocalRandom.current().nextLong(fastMillis), () -> probe(t));
+          t.next = timers.schedule(1 + ThreadLocalRandom.current().nextLong(fastMillis), t.probeAction);
         }
       }
     }
@@ -223,7 +227,7 @@ final class TargetPool {
 
   private void record(TargetState ts, ProbeResult result) {
     ts.last = result;
-    ts.lastAt = Instant.now();
+    ts.lastAtMillis = System.currentTimeMillis();
     ts.meters.probed(result.healthy(), result.latencyNanos());
     Health before = ts.health();
     Health probedBefore = ts.counter.health();
@@ -238,7 +242,7 @@ final class TargetPool {
     }
     if (ts.health() != before) {
       countChange(before, ts.health());
-      ts.since = ts.lastAt;
+      ts.since = Instant.ofEpochMilli(ts.lastAtMillis);
       ts.meters.transition(ts.health());
       if (before == Health.UNKNOWN) {
         LOG.info("service {} node {} ({}): first probe {}: {}", service.name(), ts.target.node(), ts.target.hostPort(), ts.health(), result.detail());

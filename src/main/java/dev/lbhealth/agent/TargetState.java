@@ -9,6 +9,7 @@ import dev.lbhealth.agent.health.Health;
 import dev.lbhealth.agent.health.HealthCounter;
 import dev.lbhealth.agent.probe.ProbeResult;
 import dev.lbhealth.agent.status.AgentMetrics;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Locale;
@@ -23,10 +24,16 @@ final class TargetState {
   /** Held out of rotation by flap damping (its probe health may be UP). */
   boolean damped;
   ProbeResult last;
-  Instant lastAt;
+  /** When the last probe ended (epoch millis): a number per probe, an {@link Instant} only in /status. */
+  long lastAtMillis;
   Instant since;
   /** Its next probe. */
   Timers.Scheduled next = Timers.Scheduled.NONE;
+  /** When the probe out now started (monotonic millis). */
+  long probeStartedMillis;
+  /** Its probe, as the action its schedule runs, and what takes the probe's result: made once, not per probe. */
+  Runnable probeAction;
+  Handler<ProbeResult> resultHandler;
   /** Probe timeouts not counted because the agent itself was held up meanwhile. */
   long inconclusive;
   boolean probing;
@@ -63,7 +70,7 @@ final class TargetState {
     }
     if (last != null) {
       node.put("lastProbe", new JsonObject()
-          .put("at", lastAt.toString())
+          .put("at", Instant.ofEpochMilli(lastAtMillis).toString())
           .put("healthy", last.healthy())
           .put("latencyMs", last.latencyNanos() / 1e6)
           .put("detail", last.detail()));

@@ -18,6 +18,7 @@ import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.NetUtil;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
@@ -127,40 +128,47 @@ final class ConnectProbe implements Probe {
 
   @Override
   public Future<ProbeResult> check(Target target, Duration timeout) {
+    Promise<ProbeResult> result = context.promise();
+    check(target, timeout, result::complete);
+    return result.future();
+  }
+
+  @Override
+  public void check(Target target, Duration timeout, Handler<ProbeResult> done) {
     byte[] ip = NetUtil.createByteArrayFromIpAddressString(target.address());
     if (ip == null) {
-      return byName.check(target, timeout);
+      byName.check(target, timeout, done);
+      return;
     }
     InetSocketAddress address;
     try {
       address = new InetSocketAddress(InetAddress.getByAddress(ip), target.port());
     } catch (UnknownHostException e) {
-      return byName.check(target, timeout); // not reached: the bytes are an address
+      byName.check(target, timeout, done); // not reached: the bytes are an address
+      return;
     }
-    long start = System.nanoTime();
     int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-    Promise<ProbeResult> result = context.promise();
     if (epoll != null) {
       if (epoll.inEventLoop()) {
-        EpollConnect.start(epoll, address, timeoutMs, result);
+        EpollConnect.start(context, epoll, address, timeoutMs, done);
       } else {
-        epoll.execute(() -> EpollConnect.start(epoll, address, timeoutMs, result));
+        epoll.execute(() -> EpollConnect.start(context, epoll, address, timeoutMs, done));
       }
-      return result.future();
+      return;
     }
+    long start = System.nanoTime();
     (ip.length == 4 ? ipv4 : ipv6).withTimeout(timeoutMs).connect(address).addListener((ChannelFutureListener) (ChannelFuture f) -> {
       if (f.isSuccess()) {
         // Closed once the connect is fully done: closed from within this listener, the channel
         // would still hold its connect promise and fail it with an exception (a stack trace per probe).
         Channel channel = f.channel();
         channel.eventLoop().execute(channel::close);
-        result.complete(ProbeResult.up(start));
+        context.emit(ProbeResult.up(start), done);
       } else {
-        result.complete(ProbeResult.down(start, f.cause() instanceof ConnectTimeoutException
-            ? "timeout after " + timeoutMs + "ms" : TcpProbe.describe(f.cause())));
+        context.emit(ProbeResult.down(start, f.cause() instanceof ConnectTimeoutException
+            ? "timeout after " + timeoutMs + "ms" : TcpProbe.describe(f.cause())), done);
       }
     });
-    return result.future();
   }
 
   /** Whether probes go through {@link EpollConnect} (the native transport is in use). */

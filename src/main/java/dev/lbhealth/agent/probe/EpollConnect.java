@@ -9,8 +9,10 @@ import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.vertx.core.Promise;
+import io.vertx.core.Handler;
+import io.vertx.core.internal.ContextInternal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -39,20 +41,25 @@ final class EpollConnect implements EpollIoHandle {
   private final LinuxSocket socket;
   private final long start;
   private final int timeoutMs;
-  private final Promise<ProbeResult> result;
+  private final ContextInternal context;
+  private final Handler<ProbeResult> done;
   private IoRegistration registration;
   private ScheduledFuture<?> timeout;
-  private boolean done;
+  private boolean finished;
 
-  private EpollConnect(LinuxSocket socket, long start, int timeoutMs, Promise<ProbeResult> result) {
+  private EpollConnect(ContextInternal context, LinuxSocket socket, long start, int timeoutMs, Handler<ProbeResult> done) {
+    this.context = context;
     this.socket = socket;
     this.start = start;
     this.timeoutMs = timeoutMs;
-    this.result = result;
+    this.done = done;
   }
 
-  /** Starts a probe of {@code address} on {@code loop} (the caller is on it); its outcome completes {@code result}. */
-  static void start(IoEventLoop loop, InetSocketAddress address, int timeoutMs, Promise<ProbeResult> result) {
+  /**
+   * Starts a probe of {@code address} on {@code loop}, the event loop of {@code context} (the
+   * caller is on it); its outcome goes to {@code done}, on that context.
+   */
+  static void start(ContextInternal context, IoEventLoop loop, InetSocketAddress address, int timeoutMs, Handler<ProbeResult> done) {
     long start = System.nanoTime();
     LinuxSocket socket;
     try {
@@ -60,10 +67,10 @@ final class EpollConnect implements EpollIoHandle {
           ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
     } catch (RuntimeException e) {
       // Out of file descriptors, most likely: the agent's own trouble, said as such.
-      result.complete(ProbeResult.down(start, "probe socket: " + TcpProbe.describe(e)));
+      context.emit(ProbeResult.down(start, "probe socket: " + TcpProbe.describe(e)), done);
       return;
     }
-    EpollConnect probe = new EpollConnect(socket, start, timeoutMs, result);
+    EpollConnect probe = new EpollConnect(context, socket, start, timeoutMs, done);
     try {
       socket.setSoLinger(0);
       socket.setIntOpt(IPPROTO_TCP, TCP_QUICKACK, 0);
@@ -76,16 +83,23 @@ final class EpollConnect implements EpollIoHandle {
       return;
     }
     probe.timeout = loop.schedule(() -> probe.finish("timeout after " + timeoutMs + "ms"), timeoutMs, TimeUnit.MILLISECONDS);
-    loop.register(probe).addListener(f -> {
-      if (!f.isSuccess()) {
-        probe.finish("probe socket: " + TcpProbe.describe(f.cause()));
-      } else if (probe.done) {
-        ((IoRegistration) f.getNow()).cancel(); // timed out before the registration came back
-      } else {
-        probe.registration = (IoRegistration) f.getNow();
-        probe.registration.submit(EpollIoOps.EPOLLOUT);
-      }
-    });
+    Future<IoRegistration> registering = loop.register(probe);
+    if (registering.isDone()) {
+      probe.registered(registering); // on the loop, it is done at once: no listener needed
+    } else {
+      registering.addListener(f -> probe.registered(registering));
+    }
+  }
+
+  private void registered(Future<IoRegistration> f) {
+    if (!f.isSuccess()) {
+      finish("probe socket: " + TcpProbe.describe(f.cause()));
+    } else if (finished) {
+      f.getNow().cancel(); // timed out before the registration came back
+    } else {
+      registration = f.getNow();
+      registration.submit(EpollIoOps.EPOLLOUT);
+    }
   }
 
   @Override
@@ -110,10 +124,10 @@ final class EpollConnect implements EpollIoHandle {
 
   /** Settles the probe (null: up) and lets the socket go, once. */
   private void finish(String failure) {
-    if (done) {
+    if (finished) {
       return;
     }
-    done = true;
+    finished = true;
     if (timeout != null) {
       timeout.cancel(false);
     }
@@ -121,7 +135,8 @@ final class EpollConnect implements EpollIoHandle {
       registration.cancel();
     }
     close();
-    result.complete(failure == null ? ProbeResult.up(start) : ProbeResult.down(start, failure));
+    // On the context, as its own callbacks are: what the caller does next (timers, applies) is on it too.
+    context.emit(failure == null ? ProbeResult.up(start) : ProbeResult.down(start, failure), done);
   }
 
   @Override

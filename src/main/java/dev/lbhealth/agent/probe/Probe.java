@@ -2,6 +2,7 @@ package dev.lbhealth.agent.probe;
 
 import dev.lbhealth.agent.discovery.Target;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import java.time.Duration;
 
 /**
@@ -17,6 +18,15 @@ public interface Probe {
   Duration STARTUP_TIMEOUT = Duration.ofSeconds(1);
 
   Future<ProbeResult> check(Target target, Duration timeout);
+
+  /**
+   * As {@link #check(Target, Duration)}, the result handed to {@code done} on the caller's event
+   * loop: for a caller that probes thousands of targets a second, a probe that can answer without
+   * a future does so.
+   */
+  default void check(Target target, Duration timeout, Handler<ProbeResult> done) {
+    check(target, timeout).onComplete(ar -> done.handle(ar.succeeded() ? ar.result() : new ProbeResult(false, 0, String.valueOf(ar.cause()))));
+  }
 
   /** Releases the probe's clients. */
   Future<Void> close();

@@ -34,24 +34,28 @@ import org.slf4j.LoggerFactory;
  * 503 with the reasons), {@code GET /status} (everything the agent knows, JSON),
  * {@code GET /metrics} (Prometheus), {@code GET /events} (server-sent events of state changes and
  * applies) and {@code GET /} (a live status page). It runs as a verticle of its own, on another
- * event loop than the probes, and serves snapshots the agent publishes every
- * {@value #STATUS_EVERY_MS} ms and on every change; /status (that often at most) and /metrics
- * (every second) are encoded and gzipped on a worker and served from there, gzipped to clients
+ * event loop than the probes, and serves the snapshots the agent publishes on every change,
+ * asking it for fresh probe times at most every {@value #STATUS_EVERY_MS} ms and only while
+ * someone reads /status; /status (once per snapshot) and /metrics (at most every second) are
+ * joined and gzipped on a worker and served from there, gzipped to clients
  * that take it, so load on it costs little and never holds an event loop. With a token configured, everything but
  * /healthz needs {@code Authorization: Bearer <token>}.
  */
 public final class StatusServer {
   /** Event-bus address the agent publishes state changes and applies to. */
   public static final String EVENTS = "lb-health-agent.events";
-  /** How often /status is rendered at most, and so how often the agent needs to publish it. */
+  /** How often at most the listener asks the agent for fresh probe times, and the agent publishes changes. */
   public static final long STATUS_EVERY_MS = 500;
   static final int MAX_EVENT_CLIENTS = 64;
   private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
 
   private final Vertx vertx;
   private final StatusConfig config;
-  private final Supplier<StatusDocument> status;
-  private final Rendered statusJson;
+  private final StatusSource status;
+  private final StatusRendering statusJson = new StatusRendering();
+  /** The agent's answer for fresh probe times while one is asked for; when the next may be asked. */
+  private Future<StatusDocument> refreshing;
+  private long nextRefreshNanos = System.nanoTime();
   private final Supplier<List<String>> problems;
   private final MeterRegistry registry;
   private final Rendered metricsText;
@@ -59,22 +63,19 @@ public final class StatusServer {
   private int eventClients;
 
   /**
-   * @param status the latest /status snapshot (its services already encoded), never changed once
-   *     published; called from the listener's own context, which joins it once
+   * @param status the agent's /status snapshots (their services already encoded, never changed
+   *     once published); called from the listener's own context, which joins each once
    * @param problems the latest reasons not to be healthy; called from the listener's own context
    */
-  public StatusServer(Vertx vertx, StatusConfig config, Supplier<StatusDocument> status, Supplier<List<String>> problems,
+  public StatusServer(Vertx vertx, StatusConfig config, StatusSource status, Supplier<List<String>> problems,
       MeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
     this.status = status;
     this.problems = problems;
     this.registry = registry;
-    // Rendered again only when the agent published another snapshot (it does on every change, at
-    // most every STATUS_EVERY_MS, and at once after an apply): never stale, never encoded twice.
-    this.statusJson = new Rendered(() -> status.get().whole(), 0, status::get);
     // Prometheus scrapes every 15 s or so: a second-old scrape is fresh, and costs a quarter.
-    this.metricsText = new Rendered(this::scrape, 2 * STATUS_EVERY_MS, null);
+    this.metricsText = new Rendered(this::scrape, 2 * STATUS_EVERY_MS);
   }
 
   /** The status page and its assets, served to anyone: no data in them. */
@@ -91,11 +92,13 @@ public final class StatusServer {
     }
     router.get("/status").handler(ctx -> {
       String service = ctx.request().getParam("service");
-      if (service != null) {
-        oneService(ctx, service);
-        return;
-      }
-      statusJson.get().onSuccess(doc -> send(ctx, "application/json", doc)).onFailure(ctx::fail);
+      snapshot().onSuccess(snapshot -> {
+        if (service != null) {
+          oneService(ctx, snapshot, service);
+        } else {
+          statusJson.of(snapshot).onSuccess(doc -> send(ctx, "application/json", doc)).onFailure(ctx::fail);
+        }
+      }).onFailure(ctx::fail);
     });
     router.get("/metrics").handler(this::metrics);
     router.get("/events").handler(this::events);
@@ -148,13 +151,12 @@ public final class StatusServer {
 
   private void healthz(RoutingContext ctx) {
     List<String> now = problems.get();
-    JsonObject agent = status.get().agent();
     JsonObject body = new JsonObject()
         .put("status", now.isEmpty() ? "ok" : "failing")
         .put("problems", new JsonArray(now))
         // Degraded without being unhealthy (the Kubernetes API out of reach): never a 503, so a
         // keepalived pair does not fail over for what both LB boxes see alike.
-        .put("warnings", agent == null || agent.getJsonArray("warnings") == null ? new JsonArray() : agent.getJsonArray("warnings"));
+        .put("warnings", new JsonArray(status.warnings()));
     ctx.response().setStatusCode(now.isEmpty() ? 200 : 503);
     send(ctx, "application/json", Buffer.buffer(body.encodePrettily()));
   }
@@ -249,13 +251,27 @@ public final class StatusServer {
   }
 
   /**
-   * A document rendered (and gzipped) on a worker at most once a period, so that
-   * neither a 300 KB scrape nor its compression ever runs on the listener's event loop. Used on
-   * the listener's context only.
+   * The snapshot to serve: the latest published one (every change is in it at once), or, at most
+   * every {@link #STATUS_EVERY_MS}, one the agent made with fresh probe times. Requests that come
+   * while the agent makes it share it.
    */
+  private Future<StatusDocument> snapshot() {
+    if (refreshing != null) {
+      return refreshing;
+    }
+    long now = System.nanoTime();
+    if (now - nextRefreshNanos < 0) {
+      return Future.succeededFuture(status.latest());
+    }
+    nextRefreshNanos = now + STATUS_EVERY_MS * 1_000_000;
+    Future<StatusDocument> asked = status.refreshed();
+    refreshing = asked;
+    asked.onComplete(ar -> refreshing = null); // at once, if it is already done
+    return asked;
+  }
+
   /** {@code GET /status?service=NAME}: the agent section and that one service (404 if there is none). */
-  private void oneService(RoutingContext ctx, String name) {
-    StatusDocument snapshot = status.get();
+  private void oneService(RoutingContext ctx, StatusDocument snapshot, String name) {
     vertx.executeBlocking(() -> {
       Buffer one = snapshot.service(name);
       return one == null ? null : new Document(one);
@@ -268,48 +284,56 @@ public final class StatusServer {
     }).onFailure(ctx::fail);
   }
 
+  /** /status joined and gzipped on a worker once per snapshot: never stale, never encoded twice. Used on the listener's context only. */
+  private final class StatusRendering {
+    private StatusDocument renderedFrom;
+    private Document document;
+    private StatusDocument renderingFrom;
+    private Future<Document> rendering;
+
+    Future<Document> of(StatusDocument snapshot) {
+      if (document != null && renderedFrom == snapshot) {
+        return Future.succeededFuture(document);
+      }
+      if (rendering != null && renderingFrom == snapshot) {
+        return rendering;
+      }
+      Future<Document> next = vertx.executeBlocking(() -> new Document(snapshot.whole()), false);
+      rendering = next;
+      renderingFrom = snapshot;
+      next.onComplete(ar -> {
+        if (rendering == next) {
+          rendering = null;
+        }
+        if (ar.succeeded()) {
+          document = ar.result();
+          renderedFrom = snapshot;
+        } else {
+          LOG.warn("rendering /status failed", ar.cause());
+        }
+      });
+      return next;
+    }
+  }
+
+  /**
+   * A document rendered (and gzipped) on a worker at most once a period, so that
+   * neither a 300 KB scrape nor its compression ever runs on the listener's event loop. Used on
+   * the listener's context only.
+   */
   private final class Rendered {
     private final Supplier<Buffer> render;
     private final long everyNanos;
-    /** What the document is made from (the snapshot), or null: then only its age counts. */
-    private final Supplier<Object> version;
     private Document document;
-    private Object documentVersion;
     private long renderedAt;
     private Future<Document> rendering;
-    private Object renderingVersion;
 
-    Rendered(Supplier<Buffer> render, long everyMillis, Supplier<Object> version) {
+    Rendered(Supplier<Buffer> render, long everyMillis) {
       this.render = render;
       this.everyNanos = everyMillis * 1_000_000;
-      this.version = version;
     }
 
     Future<Document> get() {
-      if (version != null) {
-        Object current = version.get();
-        if (document != null && documentVersion == current) {
-          return Future.succeededFuture(document);
-        }
-        if (rendering != null && renderingVersion == current) {
-          return rendering;
-        }
-        Future<Document> next = vertx.executeBlocking(() -> new Document(render.get()), false);
-        rendering = next;
-        renderingVersion = current;
-        next.onComplete(ar -> {
-          if (rendering == next) {
-            rendering = null;
-          }
-          if (ar.succeeded()) {
-            document = ar.result();
-            documentVersion = current;
-          } else {
-            LOG.warn("rendering a status document failed", ar.cause());
-          }
-        });
-        return next;
-      }
       long age = document == null ? Long.MAX_VALUE : System.nanoTime() - renderedAt;
       if (age < everyNanos) {
         return Future.succeededFuture(document);

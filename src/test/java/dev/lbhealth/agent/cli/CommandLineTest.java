@@ -282,7 +282,7 @@ class CommandLineTest {
       JsonObject reload = status(statusPort).getJsonObject("agent").getJsonObject("lastConfigReload");
       assertEquals("applied", reload.getString("outcome"));
       assertEquals(List.of("added git-ssh"), reload.getJsonArray("changes").getList());
-      // /status is a snapshot at most 250 ms old: wait for one taken after more probes.
+      // The probes' counts in /status are at most a second old: wait for one taken after more probes.
       await().atMost(Duration.ofSeconds(5)).until(() -> status(statusPort).getJsonArray("services").getJsonObject(0)
           .getJsonArray("nodes").getJsonObject(0).getInteger("consecutiveFailures") > before.getInteger("consecutiveFailures"));
       JsonObject after = status(statusPort).getJsonArray("services").getJsonObject(0).getJsonArray("nodes").getJsonObject(0);

@@ -19,7 +19,7 @@ class StatusServerTest {
     Vertx vertx = Vertx.vertx();
     List<String> problems = new ArrayList<>(List.of("service rsync-ssh: nothing applied yet"));
     StatusServer server = new StatusServer(vertx, new StatusConfig("127.0.0.1", 0),
-        StatusDocument::empty, () -> List.copyOf(problems), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        StatusSource.of(StatusDocument::empty), () -> List.copyOf(problems), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     try {
       int port = server.start().toCompletionStage().toCompletableFuture().get();
       HttpClient http = HttpClient.newHttpClient();

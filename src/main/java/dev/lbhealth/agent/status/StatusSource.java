@@ -1,0 +1,50 @@
+package dev.lbhealth.agent.status;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Where the status listener gets /status from. The agent publishes a snapshot on every change
+ * (an apply, a health change); the probes' times and counts in it move without events, so they
+ * are encoded again only when someone asks for /status, never on a timer: an agent nobody asks
+ * spends nothing on it.
+ */
+public interface StatusSource {
+  /** The latest published snapshot: every change is in it; the probes' times may be older. */
+  StatusDocument latest();
+
+  /**
+   * A snapshot whose probes' times are at most a few seconds old, made on the agent's own
+   * context; the future completes on the caller's.
+   */
+  Future<StatusDocument> refreshed();
+
+  /**
+   * What degrades the agent without making it unhealthy (an overload, the Kubernetes API out of
+   * reach), at most half a second old.
+   */
+  List<String> warnings();
+
+  /** A source of fixed snapshots (tests, tools). */
+  static StatusSource of(Supplier<StatusDocument> snapshot) {
+    return new StatusSource() {
+      @Override
+      public StatusDocument latest() {
+        return snapshot.get();
+      }
+
+      @Override
+      public Future<StatusDocument> refreshed() {
+        return Future.succeededFuture(snapshot.get());
+      }
+
+      @Override
+      public List<String> warnings() {
+        JsonArray warnings = snapshot.get().agent().getJsonArray("warnings");
+        return warnings == null ? List.of() : warnings.stream().map(String::valueOf).toList();
+      }
+    };
+  }
+}
