@@ -79,6 +79,7 @@ final class TargetPool {
             new FlapDamping(service.probe().damping()), e.getValue());
         ts.meters = metrics.targetMeters(ts.target);
         TargetState fresh = ts;
+        ts.probe = probe.prepare(ts.target);
         ts.probeAction = () -> probe(fresh);
         ts.resultHandler = result -> probed(fresh, result);
         ts.next = timers.schedule(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, window)) : 0, ts.probeAction);
@@ -95,6 +96,7 @@ final class TargetPool {
       pool.put(e.getKey(), ts);
     }
     for (TargetState gone : old.values()) {
+      gone.inPool = false;
       gone.next.cancel();
       metrics.forget(gone.target);
     }
@@ -143,17 +145,17 @@ final class TargetPool {
   }
 
   private void probe(TargetState ts) {
-    if (stopped || targets.get(ts.target) != ts) {
+    if (stopped || !ts.inPool) {
       return;
     }
     ts.probing = true;
     ts.probeStartedMillis = timers.nowMillis();
-    probe.check(ts.target, Probes.timeout(service.probe(), ts.health() != Health.UNKNOWN), ts.resultHandler);
+    ts.probe.check(Probes.timeout(service.probe(), ts.health() != Health.UNKNOWN), ts.resultHandler);
   }
 
   private void probed(TargetState ts, ProbeResult result) {
     ts.probing = false;
-    if (stopped || targets.get(ts.target) != ts) {
+    if (stopped || !ts.inPool) {
       return; // stopped, or the target left the pool while its probe was out
     }
     long started = ts.probeStartedMillis;

@@ -7,6 +7,7 @@ import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.FlapDamping;
 import dev.lbhealth.agent.health.Health;
 import dev.lbhealth.agent.health.HealthCounter;
+import dev.lbhealth.agent.probe.Probe;
 import dev.lbhealth.agent.probe.ProbeResult;
 import dev.lbhealth.agent.status.AgentMetrics;
 import io.vertx.core.Handler;
@@ -31,9 +32,12 @@ final class TargetState {
   Timers.Scheduled next = Timers.Scheduled.NONE;
   /** When the probe out now started (monotonic millis). */
   long probeStartedMillis;
-  /** Its probe, as the action its schedule runs, and what takes the probe's result: made once, not per probe. */
+  /** Its probe, the action its schedule runs, and what takes the probe's result: made once, not per probe. */
+  Probe.Prepared probe;
   Runnable probeAction;
   Handler<ProbeResult> resultHandler;
+  /** Still in its pool: a target that left it is not probed again, and a result that comes back for it is dropped. */
+  boolean inPool = true;
   /** Probe timeouts not counted because the agent itself was held up meanwhile. */
   long inconclusive;
   boolean probing;

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Timers on Vert.x: actions run on the context that set them. {@link #watchStalls} starts a tick
@@ -14,10 +16,14 @@ import java.util.TreeMap;
  * <p>{@link #schedule} batches: actions fall into slots of {@link #SLOT_MS}, and one Vert.x timer,
  * set for the earliest slot that holds anything, runs a whole slot. 10,000 targets probed every
  * second are 200 timers a second instead of 10,000 (each a task in Netty's scheduled queue and an
- * entry in Vert.x's timer map); an agent with nothing scheduled sets no timer at all. Scheduled
- * actions run up to one slot later than asked. {@code schedule} is for one context: the agent's.
+ * entry in Vert.x's timer map); an agent with nothing scheduled sets no timer at all. The slots
+ * of the next few seconds are a wheel (an array of lists: scheduling is an append, no search and
+ * no boxing); actions further ahead wait in a sorted map until their slot comes onto the wheel.
+ * Scheduled actions run up to one slot later than asked. {@code schedule} is for one context:
+ * the agent's.
  */
 public final class VertxTimers implements Timers {
+  private static final Logger LOG = LoggerFactory.getLogger(VertxTimers.class);
   static final long TICK_MS = 20;
   /** The length of a batched slot. */
   public static final long SLOT_MS = 5;
@@ -28,13 +34,34 @@ public final class VertxTimers implements Timers {
   private volatile long lastStallMillis;
   private final java.util.concurrent.atomic.AtomicLong stalls = new java.util.concurrent.atomic.AtomicLong();
 
-  /** Batched actions by slot (due time / {@link #SLOT_MS}, rounded up). */
-  private final TreeMap<Long, List<Slotted>> slots = new TreeMap<>();
+  /** Slots on the wheel: 1,024 of 5 ms, the next 5.12 s (a probe interval is usually shorter). */
+  static final int WHEEL_SLOTS = 1024;
+  /**
+   * The wheel: the actions of slot s (due time / {@link #SLOT_MS}, rounded up) for s in
+   * ({@code ranSlot}, {@code ranSlot} + wheel size), at index s modulo the size, first to last.
+   */
+  private final Slotted[] first;
+  private final Slotted[] last;
+  /** Actions of slots past the wheel, by slot. */
+  private final TreeMap<Long, List<Slotted>> later = new TreeMap<>();
+  /** Every slot up to this one has run. */
+  private long ranSlot = nowMillisStatic() / SLOT_MS;
+  /** Actions waiting, called-off ones included until their slot comes. */
+  private int waiting;
   private long armedSlot = Long.MAX_VALUE;
   private long armedTimer = -1;
+  /** Slots are being run: the timer is set once, after them. */
+  private boolean running;
 
   public VertxTimers(Vertx vertx) {
+    this(vertx, WHEEL_SLOTS);
+  }
+
+  /** With a wheel of {@code wheelSlots} slots (tests use a small one, to send actions past it). */
+  VertxTimers(Vertx vertx, int wheelSlots) {
     this.vertx = vertx;
+    this.first = new Slotted[wheelSlots];
+    this.last = new Slotted[wheelSlots];
   }
 
   /** Starts the stall watch on the calling context (the one the probes run on). */
@@ -92,11 +119,21 @@ public final class VertxTimers implements Timers {
 
   @Override
   public Scheduled schedule(long delayMillis, Runnable action) {
-    long due = nowMillis() + Math.max(1, delayMillis);
+    long now = nowMillis();
+    if (waiting == 0 && !running) {
+      ranSlot = now / SLOT_MS; // idle until now: the wheel starts from here
+    }
+    long due = now + Math.max(1, delayMillis);
+    // After ranSlot: due is after now, and ranSlot is at most now's slot.
     long slot = (due + SLOT_MS - 1) / SLOT_MS;
     Slotted scheduled = new Slotted(action);
-    slots.computeIfAbsent(slot, s -> new ArrayList<>()).add(scheduled);
-    if (slot < armedSlot) {
+    waiting++;
+    if (slot - ranSlot < first.length) {
+      append(slot, scheduled);
+    } else {
+      later.computeIfAbsent(slot, s -> new ArrayList<>()).add(scheduled);
+    }
+    if (slot < armedSlot && !running) {
       arm(slot);
     }
     return scheduled;
@@ -104,7 +141,17 @@ public final class VertxTimers implements Timers {
 
   /** How many batched actions wait, called-off ones included until their slot comes. */
   int waiting() {
-    return slots.values().stream().mapToInt(List::size).sum();
+    return waiting;
+  }
+
+  private void append(long slot, Slotted action) {
+    int i = (int) (slot % first.length);
+    if (first[i] == null) {
+      first[i] = action;
+    } else {
+      last[i].next = action;
+    }
+    last[i] = action;
   }
 
   private void arm(long slot) {
@@ -118,23 +165,74 @@ public final class VertxTimers implements Timers {
   private void runDueSlots() {
     armedTimer = -1;
     armedSlot = Long.MAX_VALUE;
-    long nowSlot = nowMillis() / SLOT_MS;
-    Map.Entry<Long, List<Slotted>> due;
-    // An action scheduled by an action lands in a later slot (its due time is after now).
-    while ((due = slots.firstEntry()) != null && due.getKey() <= nowSlot) {
-      slots.pollFirstEntry();
-      for (Slotted s : due.getValue()) {
-        s.run();
+    running = true;
+    try {
+      runSlotsUpTo(nowMillis() / SLOT_MS);
+    } finally {
+      running = false;
+    }
+    long next = nextSlot();
+    if (next != Long.MAX_VALUE) {
+      arm(next);
+    }
+  }
+
+  private void runSlotsUpTo(long nowSlot) {
+    // An action scheduled by an action lands in a slot after nowSlot: never one this run takes.
+    long end = Math.min(nowSlot, ranSlot + first.length - 1);
+    for (long slot = ranSlot + 1; slot <= end; slot++) {
+      int i = (int) (slot % first.length);
+      Slotted action = first[i];
+      first[i] = null;
+      last[i] = null;
+      while (action != null) {
+        Slotted next = action.next;
+        run(action);
+        action = next;
       }
     }
-    if (!slots.isEmpty()) {
-      arm(slots.firstKey());
+    ranSlot = nowSlot;
+    Map.Entry<Long, List<Slotted>> entry;
+    while ((entry = later.firstEntry()) != null && entry.getKey() - ranSlot < first.length) {
+      later.pollFirstEntry();
+      for (Slotted action : entry.getValue()) {
+        if (entry.getKey() <= nowSlot) {
+          run(action); // came due while past the wheel (the loop was held up)
+        } else {
+          append(entry.getKey(), action);
+        }
+      }
     }
+  }
+
+  /** Runs one action; one that fails is logged, and the slot's others still run. */
+  private void run(Slotted action) {
+    waiting--;
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      LOG.error("a scheduled action failed", e);
+    }
+  }
+
+  /** The earliest slot that holds an action, or Long.MAX_VALUE. */
+  private long nextSlot() {
+    if (waiting == 0) {
+      return Long.MAX_VALUE;
+    }
+    for (long slot = ranSlot + 1; slot < ranSlot + first.length; slot++) {
+      if (first[(int) (slot % first.length)] != null) {
+        return slot;
+      }
+    }
+    return later.isEmpty() ? Long.MAX_VALUE : later.firstKey();
   }
 
   /** One batched action; called off, it stays in its slot as an empty entry until the slot runs. */
   private static final class Slotted implements Scheduled {
     private Runnable action;
+    /** The next action of its slot. */
+    Slotted next;
 
     Slotted(Runnable action) {
       this.action = action;

@@ -24,6 +24,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -54,6 +55,8 @@ final class ConnectProbe implements Probe {
   private final Bootstraps ipv6;
   /** The event loop when it is an epoll one: probes then go at the system-call level ({@link EpollConnect}). */
   private final IoEventLoop epoll;
+  /** The timeouts of the probes out on epoll: one timer for the earliest, not one per probe. */
+  private final ProbeDeadlines deadlines;
 
   ConnectProbe(Vertx vertx, Probe byName) {
     this.byName = byName;
@@ -62,6 +65,7 @@ final class ConnectProbe implements Probe {
     this.ipv6 = new Bootstraps(base(vertx, SocketProtocolFamily.INET6));
     this.epoll = vertx.isNativeTransportEnabled() && Epoll.isAvailable() && context.nettyEventLoop() instanceof IoEventLoop loop
         && EpollConnect.supports(loop) ? loop : null;
+    this.deadlines = epoll == null ? null : new ProbeDeadlines(epoll);
   }
 
   /**
@@ -135,29 +139,31 @@ final class ConnectProbe implements Probe {
 
   @Override
   public void check(Target target, Duration timeout, Handler<ProbeResult> done) {
-    byte[] ip = NetUtil.createByteArrayFromIpAddressString(target.address());
-    if (ip == null) {
-      byName.check(target, timeout, done);
-      return;
-    }
-    InetSocketAddress address;
-    try {
-      address = new InetSocketAddress(InetAddress.getByAddress(ip), target.port());
-    } catch (UnknownHostException e) {
-      byName.check(target, timeout, done); // not reached: the bytes are an address
-      return;
-    }
+    prepare(target).check(timeout, done);
+  }
+
+  /**
+   * A target given as an address is parsed once, here: a target is probed every second for
+   * months. One given by name goes to {@code byName} each time (its address may change).
+   */
+  @Override
+  public Prepared prepare(Target target) {
+    InetSocketAddress address = literalAddress(target);
+    return address == null ? (timeout, done) -> byName.check(target, timeout, done) : (timeout, done) -> connect(address, timeout, done);
+  }
+
+  private void connect(InetSocketAddress address, Duration timeout, Handler<ProbeResult> done) {
     int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     if (epoll != null) {
       if (epoll.inEventLoop()) {
-        EpollConnect.start(context, epoll, address, timeoutMs, done);
+        EpollConnect.start(context, epoll, deadlines, address, timeoutMs, done);
       } else {
-        epoll.execute(() -> EpollConnect.start(context, epoll, address, timeoutMs, done));
+        epoll.execute(() -> EpollConnect.start(context, epoll, deadlines, address, timeoutMs, done));
       }
       return;
     }
     long start = System.nanoTime();
-    (ip.length == 4 ? ipv4 : ipv6).withTimeout(timeoutMs).connect(address).addListener((ChannelFutureListener) (ChannelFuture f) -> {
+    (address.getAddress() instanceof Inet4Address ? ipv4 : ipv6).withTimeout(timeoutMs).connect(address).addListener((ChannelFutureListener) (ChannelFuture f) -> {
       if (f.isSuccess()) {
         // Closed once the connect is fully done: closed from within this listener, the channel
         // would still hold its connect promise and fail it with an exception (a stack trace per probe).
@@ -169,6 +175,24 @@ final class ConnectProbe implements Probe {
             ? "timeout after " + timeoutMs + "ms" : TcpProbe.describe(f.cause())), done);
       }
     });
+  }
+
+  /** The target's address when it is given as one (not a name), or null. */
+  private static InetSocketAddress literalAddress(Target target) {
+    byte[] ip = NetUtil.createByteArrayFromIpAddressString(target.address());
+    if (ip == null) {
+      return null;
+    }
+    try {
+      return new InetSocketAddress(InetAddress.getByAddress(ip), target.port());
+    } catch (UnknownHostException e) {
+      return null; // not reached: the bytes are an address
+    }
+  }
+
+  /** How many probes on epoll wait for their outcome (for tests). */
+  int probesHeld() {
+    return deadlines == null ? 0 : deadlines.held();
   }
 
   /** Whether probes go through {@link EpollConnect} (the native transport is in use). */

@@ -10,12 +10,10 @@ import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Handler;
 import io.vertx.core.internal.ContextInternal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One tcp connect probe on Netty's epoll event loop at the system-call level, as HAProxy makes
@@ -43,12 +41,19 @@ final class EpollConnect implements EpollIoHandle {
   private final int timeoutMs;
   private final ContextInternal context;
   private final Handler<ProbeResult> done;
+  private final ProbeDeadlines deadlines;
   private IoRegistration registration;
-  private ScheduledFuture<?> timeout;
   private boolean finished;
+  /** Its place among the probes out ({@link ProbeDeadlines}). */
+  long deadlineNanos;
+  ProbeDeadlines.Queue queue;
+  EpollConnect previous;
+  EpollConnect next;
 
-  private EpollConnect(ContextInternal context, LinuxSocket socket, long start, int timeoutMs, Handler<ProbeResult> done) {
+  private EpollConnect(ContextInternal context, ProbeDeadlines deadlines, LinuxSocket socket, long start, int timeoutMs,
+      Handler<ProbeResult> done) {
     this.context = context;
+    this.deadlines = deadlines;
     this.socket = socket;
     this.start = start;
     this.timeoutMs = timeoutMs;
@@ -59,7 +64,8 @@ final class EpollConnect implements EpollIoHandle {
    * Starts a probe of {@code address} on {@code loop}, the event loop of {@code context} (the
    * caller is on it); its outcome goes to {@code done}, on that context.
    */
-  static void start(ContextInternal context, IoEventLoop loop, InetSocketAddress address, int timeoutMs, Handler<ProbeResult> done) {
+  static void start(ContextInternal context, IoEventLoop loop, ProbeDeadlines deadlines, InetSocketAddress address, int timeoutMs,
+      Handler<ProbeResult> done) {
     long start = System.nanoTime();
     LinuxSocket socket;
     try {
@@ -70,7 +76,7 @@ final class EpollConnect implements EpollIoHandle {
       context.emit(ProbeResult.down(start, "probe socket: " + TcpProbe.describe(e)), done);
       return;
     }
-    EpollConnect probe = new EpollConnect(context, socket, start, timeoutMs, done);
+    EpollConnect probe = new EpollConnect(context, deadlines, socket, start, timeoutMs, done);
     try {
       socket.setSoLinger(0);
       socket.setIntOpt(IPPROTO_TCP, TCP_QUICKACK, 0);
@@ -82,7 +88,7 @@ final class EpollConnect implements EpollIoHandle {
       probe.finish(TcpProbe.describe(e));
       return;
     }
-    probe.timeout = loop.schedule(() -> probe.finish("timeout after " + timeoutMs + "ms"), timeoutMs, TimeUnit.MILLISECONDS);
+    deadlines.add(probe, start, timeoutMs);
     Future<IoRegistration> registering = loop.register(probe);
     if (registering.isDone()) {
       probe.registered(registering); // on the loop, it is done at once: no listener needed
@@ -122,15 +128,18 @@ final class EpollConnect implements EpollIoHandle {
     }
   }
 
+  /** Its timeout passed ({@link ProbeDeadlines}). */
+  void timedOut() {
+    finish("timeout after " + timeoutMs + "ms");
+  }
+
   /** Settles the probe (null: up) and lets the socket go, once. */
   private void finish(String failure) {
     if (finished) {
       return;
     }
     finished = true;
-    if (timeout != null) {
-      timeout.cancel(false);
-    }
+    deadlines.remove(this);
     if (registration != null) {
       registration.cancel();
     }

@@ -20,12 +20,26 @@ public interface Probe {
   Future<ProbeResult> check(Target target, Duration timeout);
 
   /**
-   * As {@link #check(Target, Duration)}, the result handed to {@code done} on the caller's event
-   * loop: for a caller that probes thousands of targets a second, a probe that can answer without
-   * a future does so.
+   * As {@link #check(Target, Duration)}, the result handed to {@code done} on the caller's
+   * context: for a caller that probes thousands of targets a second, a probe that can answer
+   * without a future does so.
    */
   default void check(Target target, Duration timeout, Handler<ProbeResult> done) {
     check(target, timeout).onComplete(ar -> done.handle(ar.succeeded() ? ar.result() : new ProbeResult(false, 0, String.valueOf(ar.cause()))));
+  }
+
+  /** One target's probe, made once and run every interval for as long as the target is in its pool. */
+  interface Prepared {
+    /** Probes the target once; the result goes to {@code done} on the caller's context. */
+    void check(Duration timeout, Handler<ProbeResult> done);
+  }
+
+  /**
+   * The target's probe, with what can be worked out once (its address) worked out now rather
+   * than on every probe.
+   */
+  default Prepared prepare(Target target) {
+    return (timeout, done) -> check(target, timeout, done);
   }
 
   /** Releases the probe's clients. */

@@ -40,6 +40,36 @@ class VertxTimersTest {
 
   @Test
   void scheduledActionsRunNoEarlierThanAskedAndAtMostASlotLater() throws Exception {
+    runNoEarlierThanAskedAndAtMostASlotLater(timers);
+  }
+
+  /** Actions past the wheel wait in order until their slot comes onto it: same promise. */
+  @Test
+  void actionsFurtherAheadThanTheWheelRunOnTimeToo() throws Exception {
+    runNoEarlierThanAskedAndAtMostASlotLater(new VertxTimers(vertx, 8)); // a 40 ms wheel, delays up to 199 ms
+  }
+
+  @Test
+  void aFailingActionDoesNotStopTheOthersOfItsSlot() throws Exception {
+    List<String> ran = Collections.synchronizedList(new ArrayList<>());
+    Promise<Void> lastRan = Promise.promise();
+    onContext(() -> {
+      timers.schedule(20, () -> ran.add("before"));
+      timers.schedule(20, () -> {
+        throw new IllegalStateException("a bug in one action");
+      });
+      timers.schedule(20, () -> ran.add("after"));
+      timers.schedule(60, () -> {
+        ran.add("next slot");
+        lastRan.complete();
+      });
+      return null;
+    });
+    lastRan.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(List.of("before", "after", "next slot"), ran);
+  }
+
+  private void runNoEarlierThanAskedAndAtMostASlotLater(VertxTimers timers) throws Exception {
     int n = 2_000;
     List<long[]> late = Collections.synchronizedList(new ArrayList<>());
     Promise<Void> allRan = Promise.promise();

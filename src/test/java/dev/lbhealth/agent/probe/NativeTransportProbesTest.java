@@ -1,10 +1,22 @@
 package dev.lbhealth.agent.probe;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lbhealth.agent.discovery.Target;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** The same probes on Netty's native epoll transport, which the agent runs on where it loads. */
 class NativeTransportProbesTest extends ProbesTest {
@@ -17,5 +29,43 @@ class NativeTransportProbesTest extends ProbesTest {
   void onEpoll() {
     assertTrue(vertx().isNativeTransportEnabled(), "the native transport loads on this machine: " + vertx().unavailableNativeTransportCause());
     assertTrue(new ConnectProbe(vertx(), null).onEpoll(), "tcp probes go through raw epoll registrations");
+  }
+
+  /**
+   * Probes out at once with two timeouts (a target's first probes have a longer one) share one
+   * deadline check: each silent node times out after its own timeout, never before; an open port
+   * among them answers at once; and once all have ended, none is held.
+   */
+  @Test
+  void probesOfMixedTimeoutsEachTimeOutOnTheirOwnDeadline() throws Exception {
+    try (Blackhole hole = new Blackhole("127.0.0.2");
+        ServerSocket open = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.3"))) {
+      Target silent = new Target("s", "copernicus", "127.0.0.2", hole.port());
+      Target answering = new Target("s", "galileo", "127.0.0.3", open.getLocalPort());
+      ConnectProbe probe = new ConnectProbe(vertx(), null);
+      List<Duration> timeouts = List.of(Duration.ofMillis(600), Duration.ofMillis(200), Duration.ofMillis(600), Duration.ofMillis(200));
+      List<Future<ProbeResult>> silentResults = new ArrayList<>();
+      Promise<ProbeResult> answered = Promise.promise();
+      Promise<Void> started = Promise.promise();
+      vertx().runOnContext(v -> {
+        for (Duration timeout : timeouts) {
+          silentResults.add(probe.check(silent, timeout));
+        }
+        probe.check(answering, Duration.ofMillis(600)).onComplete(answered);
+        started.complete();
+      });
+      await(started.future());
+      assertTrue(await(answered.future()).healthy(), "an open port among silent ones is up at once");
+      for (int i = 0; i < timeouts.size(); i++) {
+        ProbeResult r = await(silentResults.get(i));
+        long timeoutMs = timeouts.get(i).toMillis();
+        assertFalse(r.healthy());
+        assertEquals("timeout after " + timeoutMs + "ms", r.detail());
+        assertTrue(r.latencyNanos() >= TimeUnit.MILLISECONDS.toNanos(timeoutMs), "probe " + i + " waited its own timeout: " + r.latencyNanos());
+      }
+      Promise<Integer> held = Promise.promise();
+      vertx().runOnContext(v -> held.complete(probe.probesHeld()));
+      assertEquals(0, await(held.future()), "no probe is held once all have ended");
+    }
   }
 }
