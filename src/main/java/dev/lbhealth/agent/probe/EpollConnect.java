@@ -21,9 +21,10 @@ import java.net.InetSocketAddress;
  * to be writable, read the connect's outcome, close (a reset). With the handshake's last ACK held
  * back, the reset goes out before it: the node's kernel answered the SYN, so its port is open,
  * but its application never sees a connection (no accept, no "connection closed" in sshd's log),
- * and neither kernel builds an established connection it would tear down at once. Eight system calls a probe, where a Netty channel takes
- * fourteen (socket options, a pipeline's registrations, addresses, a linger check), and no
- * channel, pipeline or promise objects. The socket is registered with the event loop the agent
+ * and neither kernel builds an established connection it would tear down at once. Nine system
+ * calls a probe (socket, the getsockname Netty makes, two options, connect, two epoll_ctl,
+ * SO_ERROR, close), where a Netty channel takes fourteen (socket options, a pipeline's
+ * registrations, addresses, a linger check), and no channel, pipeline or promise objects. The socket is registered with the event loop the agent
  * already runs on: no thread of its own. Used on that event loop only.
  */
 final class EpollConnect implements EpollIoHandle {
@@ -140,10 +141,13 @@ final class EpollConnect implements EpollIoHandle {
     }
     finished = true;
     deadlines.remove(this);
+    // Closed first: the kernel takes a closed socket out of the epoll set itself, and Netty, seeing
+    // the descriptor closed, then only forgets the registration (no EPOLL_CTL_DEL, a system call
+    // fewer). Nothing runs on this loop in between that could be given the same descriptor.
+    close();
     if (registration != null) {
       registration.cancel();
     }
-    close();
     // On the context, as its own callbacks are: what the caller does next (timers, applies) is on it too.
     context.emit(failure == null ? ProbeResult.up(start) : ProbeResult.down(start, failure), done);
   }
