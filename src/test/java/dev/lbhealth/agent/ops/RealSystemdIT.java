@@ -159,7 +159,13 @@ class RealSystemdIT {
       // HAProxy stopped by the operator, then started: the agent goes on by itself.
       assertEquals(0, box.exec("systemctl", "stop", "haproxy").exit());
       assertEquals(0, box.exec("systemctl", "start", "haproxy").exit());
-      assertEquals("newton", client(box), "HAProxy starts from the agent's current file");
+      String afterStart = client(box);
+      if (!afterStart.equals("newton")) {
+        // Say what HAProxy loaded and what the agent did meanwhile, should this ever fail again.
+        throw new AssertionError("HAProxy starts from the agent's current file: expected newton, got " + afterStart
+            + "\n" + box.bash("cat /etc/haproxy/conf.d/rsync-ssh.cfg; echo 'show servers state rsync-ssh' | socat stdio /run/haproxy/admin.sock").out()
+            + "\n" + journal(box));
+      }
       pod(box, "newton", "127.0.0.4", 9890, false);
       pod(box, "galileo", "127.0.0.3", 9890, true);
       waitFor(Duration.ofSeconds(15), "galileo alone in rotation", () -> journal(box).contains("in rotation now [galileo] (healthy) via runtime-api"));
