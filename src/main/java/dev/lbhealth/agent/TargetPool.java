@@ -38,8 +38,9 @@ final class TargetPool {
   private final AgentMetrics metrics;
   /** At most this many nodes are all probed fast while a service has no healthy node. */
   static final int SEARCH_MAX = 100;
-  /** How many targets are up; counted again after each health change, not per probe. */
+  /** How many targets are up, and how many have no verdict yet; counted again after each health change, not per probe. */
   private int up;
+  private int unknown;
   /** Told (target, health before) after a target's health changed. */
   private final BiConsumer<TargetState, Health> healthChanged;
   private Map<Target, TargetState> targets = new LinkedHashMap<>();
@@ -113,8 +114,9 @@ final class TargetPool {
     return targets.isEmpty();
   }
 
+  /** Whether a target has no verdict yet: asked on every health change until the first apply, so counted, not scanned. */
   boolean anyUnknown() {
-    return targets.values().stream().anyMatch(ts -> ts.health() == Health.UNKNOWN);
+    return unknown > 0;
   }
 
   List<Target> targets() {
@@ -195,19 +197,24 @@ final class TargetPool {
     return up == 0 && targets.size() <= SEARCH_MAX;
   }
 
-  /** Counts the targets that are up from scratch: when the pool itself changed. */
+  /** Counts the targets that are up, and those of unknown health, from scratch: when the pool itself changed. */
   private void countUp() {
     int n = 0;
+    int u = 0;
     for (TargetState t : targets.values()) {
       if (t.health() == Health.UP) {
         n++;
+      } else if (t.health() == Health.UNKNOWN) {
+        u++;
       }
     }
+    unknown = u;
     setUp(n);
   }
 
   /** One target's health changed: the count moves by one, no scan (10,000 targets coming up at start cost 10,000 steps, not 10,000 scans). */
   private void countChange(Health before, Health after) {
+    unknown += (after == Health.UNKNOWN ? 1 : 0) - (before == Health.UNKNOWN ? 1 : 0);
     setUp(up - (before == Health.UP ? 1 : 0) + (after == Health.UP ? 1 : 0));
   }
 
