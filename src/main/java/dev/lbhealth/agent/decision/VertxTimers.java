@@ -187,6 +187,7 @@ public final class VertxTimers implements Timers {
       last[i] = null;
       while (action != null) {
         Slotted next = action.next;
+        action.next = null; // a target holds its last action: not the rest of that slot's list
         run(action);
         action = next;
       }
