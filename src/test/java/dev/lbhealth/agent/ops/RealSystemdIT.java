@@ -156,7 +156,15 @@ class RealSystemdIT {
           box.bash("echo 'show servers state git-ssh' | socat stdio /run/haproxy/admin.sock").out().contains(" copernicus 127.0.0.2 "));
       assertTrue(journal(box).contains("service git-ssh: in rotation now [copernicus] (healthy) via reload"), journal(box));
 
-      // HAProxy stopped by the operator, then started: the agent goes on by itself.
+      // HAProxy stopped by the operator, then started: the agent goes on by itself. The file
+      // follows a live switch on a worker, at most one write per min-reload-interval (1 s), so
+      // it is waited for: HAProxy restarted within that second would load the previous set.
+      try {
+        waitFor(Duration.ofSeconds(10), "the file brought in line with the live switch", () ->
+            box.bash("grep -qx '    server newton 127.0.0.4:9890' /etc/haproxy/conf.d/rsync-ssh.cfg").exit() == 0);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError(box.bash("cat /etc/haproxy/conf.d/rsync-ssh.cfg").out() + "\n" + journal(box), e);
+      }
       assertEquals(0, box.exec("systemctl", "stop", "haproxy").exit());
       assertEquals(0, box.exec("systemctl", "start", "haproxy").exit());
       String afterStart = client(box);
