@@ -293,7 +293,12 @@ final class HaproxyRuntimeWriter implements LbWriter {
       return;
     }
     lastPersistStart = System.nanoTime() / 1_000_000;
-    persisting = file.persist(set).onComplete(ar -> {
+    // Set before the handler is attached: a write that is already done (an unchanged file is
+    // quick) runs the handler at once, and its "persisting = null" must come after this, or the
+    // writer would wait for a write in flight forever and never bring the file in line again.
+    Future<FileWrite> writing = file.persist(set);
+    persisting = writing;
+    writing.onComplete(ar -> {
       persisting = null;
       FileWrite write = ar.succeeded() ? ar.result() : new FileWrite(Outcome.FAILED, 0, String.valueOf(ar.cause()));
       if (!write.outcome().equals(Outcome.FAILED)) {

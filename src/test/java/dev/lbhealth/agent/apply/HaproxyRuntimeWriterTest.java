@@ -200,6 +200,30 @@ class HaproxyRuntimeWriterTest {
     assertEquals(before, haproxy.servers());
   }
 
+  /**
+   * An agent restarted while HAProxy runs what it wants: its first apply finds nothing to change
+   * and the file already right (a write that is done at once). The switches after it still reach
+   * the file, so that HAProxy's next reload or restart does not bring back an old set. Restarted
+   * a few times, as how soon that first write is done varies.
+   */
+  @Test
+  void afterARestartThatFindsEverythingInPlaceTheFileStillFollowsTheSwitches() throws Exception {
+    startWriter("");
+    takeOver("copernicus=ready", "galileo=maint", "newton=maint");
+    String galileoDisabled = "server galileo " + NODES.get("galileo") + ":" + hostPort + " disabled";
+    for (int restart = 0; restart < 6; restart++) {
+      boolean toGalileo = restart % 2 == 0;
+      ServerSet now = toGalileo ? set("copernicus=ready", "galileo=maint", "newton=maint") : set("copernicus=maint", "galileo=ready", "newton=maint");
+      ServerSet next = toGalileo ? set("copernicus=maint", "galileo=ready", "newton=maint") : set("copernicus=ready", "galileo=maint", "newton=maint");
+      on(() -> writer.close());
+      startWriter("");
+      assertEquals(Outcome.UNCHANGED, apply(now).outcome(), "restart " + restart + ": HAProxy already runs it");
+      assertEquals("runtime-api", apply(next).method());
+      await("restart " + restart + ": the file follows the switch").atMost(Duration.ofSeconds(10))
+          .until(() -> Files.readString(haproxy.lbFile()).contains(galileoDisabled) != toGalileo);
+    }
+  }
+
   @Test
   void aBurstOfSwitchesCostsAtMostOneFileWriteASecondAndTheFileEndsWithTheLastSet() throws Exception {
     startWriter("");
