@@ -36,8 +36,8 @@ import jdk.net.ExtendedSocketOptions;
  * The plain tcp probe, as HAProxy's {@code check} does it: connect, and on success close at once
  * with a reset (SO_LINGER 0), so that 10,000 probes a second leave no TIME_WAIT sockets behind and
  * cost the kernel one handshake each. It runs on the event loop of the context that made it (the
- * agent's). On Netty's native epoll a probe is a raw socket registered with that loop
- * ({@link EpollConnect}); on NIO it is a Netty channel of the target's address family, never read,
+ * agent's). On Netty's native epoll a probe is a raw socket in an epoll set nested in
+ * that loop's ({@link EpollConnect}, {@link ProbeSockets}); on NIO it is a Netty channel of the target's address family, never read,
  * with the channel's connect timeout as the probe's. Neither carries the NetSocket, metrics and
  * timer of a Vert.x client connection. A node given by name rather than address goes through
  * {@code byName}, Vert.x's client with its asynchronous resolver. Called from one thread at a time.
@@ -55,6 +55,8 @@ final class ConnectProbe implements Probe {
   private final Bootstraps ipv6;
   /** The event loop when it is an epoll one: probes then go at the system-call level ({@link EpollConnect}). */
   private final IoEventLoop epoll;
+  /** The sockets of the probes out on that loop, in an epoll set of their own. */
+  private final ProbeSockets sockets;
   /** The timeouts of the probes out on epoll: one timer for the earliest, not one per probe. */
   private final ProbeDeadlines deadlines;
 
@@ -63,8 +65,9 @@ final class ConnectProbe implements Probe {
     this.context = ((ContextInternal) vertx.getOrCreateContext());
     this.ipv4 = new Bootstraps(base(vertx, SocketProtocolFamily.INET));
     this.ipv6 = new Bootstraps(base(vertx, SocketProtocolFamily.INET6));
-    this.epoll = vertx.isNativeTransportEnabled() && Epoll.isAvailable() && context.nettyEventLoop() instanceof IoEventLoop loop
-        && EpollConnect.supports(loop) ? loop : null;
+    this.sockets = vertx.isNativeTransportEnabled() && Epoll.isAvailable() && context.nettyEventLoop() instanceof IoEventLoop loop
+        ? ProbeSockets.open(loop) : null;
+    this.epoll = sockets == null ? null : (IoEventLoop) context.nettyEventLoop();
     this.deadlines = epoll == null ? null : new ProbeDeadlines(epoll);
   }
 
@@ -156,9 +159,9 @@ final class ConnectProbe implements Probe {
     int timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     if (epoll != null) {
       if (epoll.inEventLoop()) {
-        EpollConnect.start(context, epoll, deadlines, address, timeoutMs, done);
+        EpollConnect.start(context, sockets, deadlines, address, timeoutMs, done);
       } else {
-        epoll.execute(() -> EpollConnect.start(context, epoll, deadlines, address, timeoutMs, done));
+        epoll.execute(() -> EpollConnect.start(context, sockets, deadlines, address, timeoutMs, done));
       }
       return;
     }
@@ -202,6 +205,13 @@ final class ConnectProbe implements Probe {
 
   @Override
   public Future<Void> close() {
+    if (sockets != null) {
+      try {
+        epoll.execute(sockets::close);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // the loop is shutting down: it closes what is registered with it, the set included
+      }
+    }
     return byName.close();
   }
 }

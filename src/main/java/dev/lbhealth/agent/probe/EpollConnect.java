@@ -1,41 +1,29 @@
 package dev.lbhealth.agent.probe;
 
-import io.netty.channel.IoEvent;
-import io.netty.channel.IoEventLoop;
-import io.netty.channel.IoRegistration;
-import io.netty.channel.epoll.EpollIoEvent;
-import io.netty.channel.epoll.EpollIoHandle;
-import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.LinuxSocket;
+import io.netty.channel.epoll.Native;
 import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.unix.FileDescriptor;
-import io.netty.util.concurrent.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.internal.ContextInternal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
 /**
- * One tcp connect probe on Netty's epoll event loop at the system-call level, as HAProxy makes
- * its checks: a non-blocking socket with SO_LINGER 0 and TCP_QUICKACK off, connect, wait for it
- * to be writable, read the connect's outcome, close (a reset). With the handshake's last ACK held
- * back, the reset goes out before it: the node's kernel answered the SYN, so its port is open,
- * but its application never sees a connection (no accept, no "connection closed" in sshd's log),
- * and neither kernel builds an established connection it would tear down at once. Nine system
- * calls a probe (socket, the getsockname Netty makes, two options, connect, two epoll_ctl,
- * SO_ERROR, close), where a Netty channel takes fourteen (socket options, a pipeline's
- * registrations, addresses, a linger check), and no channel, pipeline or promise objects. The socket is registered with the event loop the agent
- * already runs on: no thread of its own. Used on that event loop only.
+ * One tcp connect probe at the system-call level, as HAProxy makes its checks: a non-blocking
+ * socket with SO_LINGER 0 and TCP_QUICKACK off, connect, wait for it to be writable, close (a
+ * reset). With the handshake's last ACK held back, the reset goes out before it: the node's kernel
+ * answered the SYN, so its port is open, but its application never sees a connection (no accept,
+ * no "connection closed" in sshd's log), and neither kernel builds an established connection it
+ * would tear down at once. Seven system calls a probe that answers (socket, the getsockname Netty
+ * makes, two options, connect, one epoll_ctl into {@link ProbeSockets}, close; a failed one adds
+ * SO_ERROR for its reason), where a Netty channel takes fourteen, and no channel, pipeline,
+ * promise or registration objects. It runs on the event loop the agent already runs on: no
+ * thread of its own. Used on that event loop only.
  */
-final class EpollConnect implements EpollIoHandle {
+final class EpollConnect {
   /** Linux's {@code IPPROTO_TCP} and {@code TCP_QUICKACK} (netinet/in.h, netinet/tcp.h). */
   private static final int IPPROTO_TCP = 6;
   private static final int TCP_QUICKACK = 12;
-
-  /** Whether the event loop can take raw epoll registrations (the native transport is in use). */
-  static boolean supports(IoEventLoop loop) {
-    return loop.isCompatible(EpollConnect.class);
-  }
 
   private final LinuxSocket socket;
   private final long start;
@@ -43,7 +31,8 @@ final class EpollConnect implements EpollIoHandle {
   private final ContextInternal context;
   private final Handler<ProbeResult> done;
   private final ProbeDeadlines deadlines;
-  private IoRegistration registration;
+  private final ProbeSockets sockets;
+  private boolean added;
   private boolean finished;
   /** Its place among the probes out ({@link ProbeDeadlines}). */
   long deadlineNanos;
@@ -51,9 +40,10 @@ final class EpollConnect implements EpollIoHandle {
   EpollConnect previous;
   EpollConnect next;
 
-  private EpollConnect(ContextInternal context, ProbeDeadlines deadlines, LinuxSocket socket, long start, int timeoutMs,
-      Handler<ProbeResult> done) {
+  private EpollConnect(ContextInternal context, ProbeSockets sockets, ProbeDeadlines deadlines, LinuxSocket socket, long start,
+      int timeoutMs, Handler<ProbeResult> done) {
     this.context = context;
+    this.sockets = sockets;
     this.deadlines = deadlines;
     this.socket = socket;
     this.start = start;
@@ -62,11 +52,11 @@ final class EpollConnect implements EpollIoHandle {
   }
 
   /**
-   * Starts a probe of {@code address} on {@code loop}, the event loop of {@code context} (the
-   * caller is on it); its outcome goes to {@code done}, on that context.
+   * Starts a probe of {@code address} whose socket waits in {@code sockets}, on the event loop of
+   * {@code context} (the caller is on it); its outcome goes to {@code done}, on that context.
    */
-  static void start(ContextInternal context, IoEventLoop loop, ProbeDeadlines deadlines, InetSocketAddress address, int timeoutMs,
-      Handler<ProbeResult> done) {
+  static void start(ContextInternal context, ProbeSockets sockets, ProbeDeadlines deadlines, InetSocketAddress address,
+      int timeoutMs, Handler<ProbeResult> done) {
     long start = System.nanoTime();
     LinuxSocket socket;
     try {
@@ -77,7 +67,7 @@ final class EpollConnect implements EpollIoHandle {
       context.emit(ProbeResult.down(start, "probe socket: " + TcpProbe.describe(e)), done);
       return;
     }
-    EpollConnect probe = new EpollConnect(context, deadlines, socket, start, timeoutMs, done);
+    EpollConnect probe = new EpollConnect(context, sockets, deadlines, socket, start, timeoutMs, done);
     try {
       socket.setSoLinger(0);
       socket.setIntOpt(IPPROTO_TCP, TCP_QUICKACK, 0);
@@ -85,42 +75,25 @@ final class EpollConnect implements EpollIoHandle {
         probe.finish(null); // connected at once (it happens on loopback)
         return;
       }
+      sockets.add(probe, socket.intValue());
+      probe.added = true;
     } catch (IOException e) {
       probe.finish(TcpProbe.describe(e));
       return;
     }
     deadlines.add(probe, start, timeoutMs);
-    Future<IoRegistration> registering = loop.register(probe);
-    if (registering.isDone()) {
-      probe.registered(registering); // on the loop, it is done at once: no listener needed
-    } else {
-      registering.addListener(f -> probe.registered(registering));
-    }
   }
 
-  private void registered(Future<IoRegistration> f) {
-    if (!f.isSuccess()) {
-      finish("probe socket: " + TcpProbe.describe(f.cause()));
-    } else if (finished) {
-      f.getNow().cancel(); // timed out before the registration came back
-    } else {
-      registration = f.getNow();
-      registration.submit(EpollIoOps.EPOLLOUT);
-    }
-  }
-
-  @Override
-  public FileDescriptor fd() {
-    return socket;
-  }
-
-  @Override
-  public void handle(IoRegistration registration, IoEvent event) {
-    EpollIoOps ops = ((EpollIoEvent) event).ops();
-    if (!ops.contains(EpollIoOps.EPOLLOUT) && !ops.contains(EpollIoOps.EPOLLERR)) {
+  /** Its socket is ready ({@link ProbeSockets}), with {@code events} epoll's flags. */
+  void ready(int events) {
+    if ((events & Native.EPOLLERR) == 0) {
+      if ((events & Native.EPOLLOUT) != 0) {
+        finish(null); // writable with no error pending: connected, as HAProxy reads it (no SO_ERROR call)
+      }
       return;
     }
     try {
+      // An error is pending: SO_ERROR says which (refused, unreachable, reset).
       if (socket.finishConnect()) {
         finish(null);
       }
@@ -141,23 +114,15 @@ final class EpollConnect implements EpollIoHandle {
     }
     finished = true;
     deadlines.remove(this);
-    // Closed first: the kernel takes a closed socket out of the epoll set itself, and Netty, seeing
-    // the descriptor closed, then only forgets the registration (no EPOLL_CTL_DEL, a system call
-    // fewer). Nothing runs on this loop in between that could be given the same descriptor.
-    close();
-    if (registration != null) {
-      registration.cancel();
+    if (added) {
+      sockets.remove(socket.intValue()); // before the close: the descriptor may be reused at once
     }
-    // On the context, as its own callbacks are: what the caller does next (timers, applies) is on it too.
-    context.emit(failure == null ? ProbeResult.up(start) : ProbeResult.down(start, failure), done);
-  }
-
-  @Override
-  public void close() {
     try {
-      socket.close();
+      socket.close(); // the kernel drops a closed socket from the epoll set itself
     } catch (IOException e) {
       // closing a socket we own: nothing to do about it
     }
+    // On the context, as its own callbacks are: what the caller does next (timers, applies) is on it too.
+    context.emit(failure == null ? ProbeResult.up(start) : ProbeResult.down(start, failure), done);
   }
 }

@@ -28,7 +28,7 @@ class NativeTransportProbesTest extends ProbesTest {
   @BeforeEach
   void onEpoll() {
     assertTrue(vertx().isNativeTransportEnabled(), "the native transport loads on this machine: " + vertx().unavailableNativeTransportCause());
-    assertTrue(new ConnectProbe(vertx(), null).onEpoll(), "tcp probes go through raw epoll registrations");
+    assertTrue(new ConnectProbe(vertx(), null).onEpoll(), "tcp probes go through raw sockets in an epoll set of their own");
   }
 
   /**
@@ -66,6 +66,37 @@ class NativeTransportProbesTest extends ProbesTest {
       Promise<Integer> held = Promise.promise();
       vertx().runOnContext(v -> held.complete(probe.probesHeld()));
       assertEquals(0, await(held.future()), "no probe is held once all have ended");
+    }
+  }
+
+  /**
+   * A thousand probes out at once, twice over, all answer: their sockets are ready together, so the
+   * probes' own epoll set is read in several rounds, and the second wave reuses the first's
+   * descriptors; none is taken for another's, and none is held afterwards.
+   */
+  @Test
+  void aThousandProbesAtOnceAllAnswerTwiceOver() throws Exception {
+    try (ServerSocket open = new ServerSocket(0, 2048, InetAddress.getByName("127.0.0.3"))) {
+      Target answering = new Target("s", "galileo", "127.0.0.3", open.getLocalPort());
+      ConnectProbe probe = new ConnectProbe(vertx(), null);
+      for (int wave = 0; wave < 2; wave++) {
+        List<Future<ProbeResult>> results = new ArrayList<>();
+        Promise<Void> started = Promise.promise();
+        vertx().runOnContext(v -> {
+          for (int i = 0; i < 1000; i++) {
+            results.add(probe.check(answering, Duration.ofSeconds(5)));
+          }
+          started.complete();
+        });
+        await(started.future());
+        for (Future<ProbeResult> r : results) {
+          ProbeResult result = await(r);
+          assertTrue(result.healthy(), "wave " + wave + ": " + result);
+        }
+        Promise<Integer> held = Promise.promise();
+        vertx().runOnContext(v -> held.complete(probe.probesHeld()));
+        assertEquals(0, await(held.future()), "no probe is held once all have ended");
+      }
     }
   }
 }
