@@ -29,13 +29,10 @@ import java.util.function.ToIntFunction;
  * The agent's own Prometheus series. Labels are bounded by the config: {@code service} and
  * {@code node} come from it, {@code outcome}, {@code method} and {@code state} are small fixed
  * sets. The probe duration histogram is per service and outcome, not per node, so that a scrape
- * stays small with a thousand targets; per-node results are counters.
+ * stays small with a thousand targets; per-node results are counters. Both are numbers the agent
+ * writes and the scrape reads ({@link TargetSeries}, {@link ProbeDurations}), not meters.
  */
 public final class AgentMetrics {
-  private static final Duration[] PROBE_BUCKETS = {
-      Duration.ofNanos(250_000), Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
-      Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
-      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1)};
   private static final Duration[] APPLY_BUCKETS = {
       Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
       Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
@@ -44,11 +41,14 @@ public final class AgentMetrics {
   private final MeterRegistry registry;
   /** The per-target series, exported with the registry's own when it is a Prometheus one. */
   private final TargetSeries targets = new TargetSeries();
+  /** The probe duration histograms, exported the same way. */
+  private final ProbeDurations probeDurations = new ProbeDurations();
 
   public AgentMetrics(MeterRegistry registry) {
     this.registry = registry;
     if (registry instanceof PrometheusMeterRegistry prometheus) {
       prometheus.getPrometheusRegistry().register(targets);
+      prometheus.getPrometheusRegistry().register(probeDurations);
     }
   }
 
@@ -74,30 +74,31 @@ public final class AgentMetrics {
 
   /**
    * What one target's probes and health changes update, looked up once: a probe then costs a field
-   * increment and a record into its service's duration histogram, no registry lookup and no tag
-   * allocation. The per-target series are numbers in {@link TargetSeries}, not meters.
+   * increment and a record into its service's duration histogram, no registry lookup, no tag
+   * allocation and no atomic update. The per-target series are numbers in {@link TargetSeries},
+   * not meters.
    */
   public final class TargetMeters {
     private final Target target;
     private final TargetSeries.Series series;
-    private final Timer upDuration;
-    private Timer downDuration;
+    private final ProbeDurations.Histogram upDuration;
+    private ProbeDurations.Histogram downDuration;
 
     private TargetMeters(Target target) {
       this.target = target;
       this.series = targets.of(target);
-      this.upDuration = probeTimer(target, "up");
+      this.upDuration = probeDurations.of(target.service(), "up");
     }
 
     public void probed(boolean healthy, long nanos) {
       series.probed(healthy);
       if (healthy) {
-        upDuration.record(nanos, TimeUnit.NANOSECONDS);
+        upDuration.record(nanos);
       } else {
         if (downDuration == null) {
-          downDuration = probeTimer(target, "down");
+          downDuration = probeDurations.of(target.service(), "down");
         }
-        downDuration.record(nanos, TimeUnit.NANOSECONDS);
+        downDuration.record(nanos);
       }
     }
 
@@ -142,14 +143,6 @@ public final class AgentMetrics {
     TargetMeters meters = new TargetMeters(t);
     meters.health(Health.UNKNOWN);
     return meters;
-  }
-
-  private Timer probeTimer(Target t, String outcome) {
-    return Timer.builder("lb_agent_probe_duration")
-        .description("Time a probe took, by service and outcome")
-        .tags("service", t.service(), "outcome", outcome)
-        .serviceLevelObjectives(PROBE_BUCKETS)
-        .register(registry);
   }
 
   public static int gaugeValue(Health h) {
@@ -241,6 +234,7 @@ public final class AgentMetrics {
   /** Removes every series of a service that is no longer configured. */
   public void forget(String service) {
     targets.forget(service);
+    probeDurations.forget(service);
     for (Meter m : registry.getMeters()) {
       if (service.equals(m.getId().getTag("service"))) {
         registry.remove(m);

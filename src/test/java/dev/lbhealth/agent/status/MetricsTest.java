@@ -62,6 +62,16 @@ class MetricsTest {
       assertEquals(1.0, after.get("lb_agent_health_transitions_total{" + copernicusTags + ",to=\"down\"}"));
       assertTrue(after.get("lb_agent_probes_total{node=\"copernicus\",outcome=\"down\",service=\"rsync-ssh\"}") >= 2);
       assertTrue(after.get("lb_agent_probes_total{node=\"copernicus\",outcome=\"up\",service=\"rsync-ssh\"}") >= upProbes);
+      // The service's duration histograms: copernicus' failed probes are among the down ones, and
+      // every probe is in the +Inf bucket, the quick ones in the first buckets too.
+      String down = "{outcome=\"down\",service=\"rsync-ssh\"";
+      assertTrue(after.get("lb_agent_probe_duration_seconds_count" + down + "}") >= 2, after.toString());
+      assertEquals(after.get("lb_agent_probe_duration_seconds_count" + down + "}"),
+          after.get("lb_agent_probe_duration_seconds_bucket" + down + ",le=\"+Inf\"}"));
+      String up = "{outcome=\"up\",service=\"rsync-ssh\"";
+      assertTrue(after.get("lb_agent_probe_duration_seconds_sum" + up + "}") > 0);
+      assertTrue(after.get("lb_agent_probe_duration_seconds_bucket" + up + ",le=\"1.0\"}")
+          >= after.get("lb_agent_probe_duration_seconds_bucket" + up + ",le=\"0.001\"}"));
       await().atMost(Duration.ofSeconds(5)).until(() ->
           parse(http.send(scrape, HttpResponse.BodyHandlers.ofString()).body())
               .getOrDefault("lb_agent_target_in_rotation{" + copernicusTags + "}", 0.0) == 1.0
