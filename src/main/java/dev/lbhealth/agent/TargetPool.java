@@ -151,7 +151,6 @@ final class TargetPool {
       return;
     }
     ts.probing = true;
-    ts.probeStartedMillis = timers.nowMillis();
     ts.probe.check(Probes.timeout(service.probe(), ts.health() != Health.UNKNOWN), ts.resultHandler);
   }
 
@@ -160,7 +159,9 @@ final class TargetPool {
     if (stopped || !ts.inPool) {
       return; // stopped, or the target left the pool while its probe was out
     }
-    long started = ts.probeStartedMillis;
+    // One clock read for all that follows; the probe's start is its end less the time it took.
+    long now = timers.nowMillis();
+    long started = now - result.latencyNanos() / 1_000_000;
     if (result.timedOut() && timers.stalledSince(started)) {
       // The agent itself was held up while this probe was out (GC pause, blocked loop): the
       // timeout may be ours, not the node's. Not counted; the node is asked again soon.
@@ -169,10 +170,10 @@ final class TargetPool {
       ts.next = timers.schedule(service.probe().fastInterval().toMillis(), ts.probeAction);
       return;
     }
-    record(ts, result);
+    record(ts, result, now);
     long interval = (fast(ts) ? service.probe().fastInterval() : service.probe().interval()).toMillis();
     double spread = service.probe().jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-    long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (timers.nowMillis() - started);
+    long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (now - started);
     ts.probeAgainAtOnce = false;
     ts.next = timers.schedule(Math.max(1, next), ts.probeAction);
   }
@@ -234,14 +235,13 @@ final class TargetPool {
     }
   }
 
-  private void record(TargetState ts, ProbeResult result) {
+  private void record(TargetState ts, ProbeResult result, long now) {
     ts.last = result;
     ts.lastAtMillis = System.currentTimeMillis();
     ts.meters.probed(result.healthy(), result.latencyNanos());
     Health before = ts.health();
     Health probedBefore = ts.counter.health();
     boolean flipped = ts.counter.record(result.healthy());
-    long now = timers.nowMillis();
     boolean wasDamped = ts.damped;
     ts.damped = flipped && probedBefore != Health.UNKNOWN ? ts.damping.flip(now) : ts.damping.damped(now);
     if (ts.damped != wasDamped) {

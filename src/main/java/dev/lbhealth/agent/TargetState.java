@@ -30,8 +30,6 @@ final class TargetState {
   Instant since;
   /** Its next probe. */
   Timers.Scheduled next = Timers.Scheduled.NONE;
-  /** When the probe out now started (monotonic millis). */
-  long probeStartedMillis;
   /** Its probe, the action its schedule runs, and what takes the probe's result: made once, not per probe. */
   Probe.Prepared probe;
   Runnable probeAction;
