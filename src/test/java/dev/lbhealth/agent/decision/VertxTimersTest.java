@@ -39,14 +39,14 @@ class VertxTimersTest {
   }
 
   @Test
-  void scheduledActionsRunNoEarlierThanAskedAndAtMostASlotLater() throws Exception {
-    runNoEarlierThanAskedAndAtMostASlotLater(timers);
+  void scheduledActionsRunWithinHalfASlotOfWhenAsked() throws Exception {
+    runWithinHalfASlotOfWhenAsked(timers);
   }
 
   /** Actions past the wheel wait in order until their slot comes onto it: same promise. */
   @Test
   void actionsFurtherAheadThanTheWheelRunOnTimeToo() throws Exception {
-    runNoEarlierThanAskedAndAtMostASlotLater(new VertxTimers(vertx, 8)); // a 40 ms wheel, delays up to 199 ms
+    runWithinHalfASlotOfWhenAsked(new VertxTimers(vertx, 8)); // an 80 ms wheel, delays up to 199 ms
   }
 
   @Test
@@ -69,7 +69,7 @@ class VertxTimersTest {
     assertEquals(List.of("before", "after", "next slot"), ran);
   }
 
-  private void runNoEarlierThanAskedAndAtMostASlotLater(VertxTimers timers) throws Exception {
+  private void runWithinHalfASlotOfWhenAsked(VertxTimers timers) throws Exception {
     int n = 2_000;
     List<long[]> late = Collections.synchronizedList(new ArrayList<>());
     Promise<Void> allRan = Promise.promise();
@@ -87,11 +87,13 @@ class VertxTimersTest {
       return null;
     });
     allRan.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    // An action goes to the slot nearest its due time: half a slot early at most (plus a
+    // millisecond of the clock's rounding), and as a rule about on time, give or take the loop's
+    // own scheduling (generous, as CI machines are busy).
     long earliest = late.stream().mapToLong(l -> l[0]).min().orElseThrow();
-    assertTrue(earliest >= 0, "an action ran " + -earliest + " ms before it was due");
-    // A slot late at most, plus the loop's own scheduling: generous, as CI machines are busy.
+    assertTrue(earliest >= -(VertxTimers.SLOT_MS / 2 + 1), "an action ran " + -earliest + " ms before it was due");
     long median = late.stream().mapToLong(l -> l[0]).sorted().skip(n / 2).findFirst().orElseThrow();
-    assertTrue(median <= VertxTimers.SLOT_MS + 5, "median lateness " + median + " ms");
+    assertTrue(median <= VertxTimers.SLOT_MS / 2 + 5, "median lateness " + median + " ms");
     assertEquals(0, (int) onContext(timers::waiting), "every slot ran and was let go");
   }
 
