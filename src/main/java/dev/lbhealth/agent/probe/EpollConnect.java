@@ -32,7 +32,6 @@ final class EpollConnect {
   private final Handler<ProbeResult> done;
   private final ProbeDeadlines deadlines;
   private final ProbeSockets sockets;
-  private boolean added;
   private boolean finished;
   /** Its place among the probes out ({@link ProbeDeadlines}). */
   long deadlineNanos;
@@ -76,7 +75,6 @@ final class EpollConnect {
         return;
       }
       sockets.add(probe, socket.intValue());
-      probe.added = true;
     } catch (IOException e) {
       probe.finish(TcpProbe.describe(e));
       return;
@@ -114,9 +112,7 @@ final class EpollConnect {
     }
     finished = true;
     deadlines.remove(this);
-    if (added) {
-      sockets.remove(socket.intValue()); // before the close: the descriptor may be reused at once
-    }
+    sockets.remove(socket.intValue()); // before the close: the descriptor may be reused at once
     try {
       socket.close(); // the kernel drops a closed socket from the epoll set itself
     } catch (IOException e) {

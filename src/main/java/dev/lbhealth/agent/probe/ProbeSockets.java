@@ -80,9 +80,11 @@ final class ProbeSockets implements EpollIoHandle {
     }
   }
 
-  /** Forgets the probe on {@code fd}, before its socket is closed (the kernel then drops it from the set). */
+  /** Forgets the probe on {@code fd}, if it was added, before its socket is closed (the kernel then drops it from the set). */
   void remove(int fd) {
-    byFd[fd] = null;
+    if (fd < byFd.length) {
+      byFd[fd] = null;
+    }
   }
 
   @Override

@@ -21,27 +21,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * would update for nothing. The scrape reads the numbers on a worker.
  */
 final class ProbeDurations implements MultiCollector {
-  /** Upper bounds of the buckets, in seconds (a last one, +Inf, takes the rest). */
-  private static final double[] BOUNDS = {0.00025, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
-  private static final long[] BOUNDS_NANOS = new long[BOUNDS.length];
+  /** Upper bounds of the buckets, in seconds, the last +Inf (it takes the rest); and in nanoseconds, the last left out. */
+  private static final double[] UPPER_BOUNDS = {0.00025, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, Double.POSITIVE_INFINITY};
+  private static final long[] BOUNDS_NANOS = new long[UPPER_BOUNDS.length - 1];
 
   static {
-    for (int i = 0; i < BOUNDS.length; i++) {
-      BOUNDS_NANOS[i] = Math.round(BOUNDS[i] * 1e9);
+    for (int i = 0; i < BOUNDS_NANOS.length; i++) {
+      BOUNDS_NANOS[i] = Math.round(UPPER_BOUNDS[i] * 1e9);
     }
-  }
-
-  private static final double[] UPPER_BOUNDS = java.util.Arrays.copyOf(BOUNDS, BOUNDS.length + 1);
-
-  static {
-    UPPER_BOUNDS[BOUNDS.length] = Double.POSITIVE_INFINITY;
   }
 
   /** One service's probes of one outcome. Written by one thread; read by the scrape. */
   static final class Histogram {
     private final String service;
     private final Labels labels;
-    private final long[] counts = new long[BOUNDS.length + 1];
+    private final long[] counts = new long[UPPER_BOUNDS.length];
     private long sumNanos;
     /** Written after the bucket and the sum: a scrape that reads it sees those of every probe it counts. */
     private volatile long count;
