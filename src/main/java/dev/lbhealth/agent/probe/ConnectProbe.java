@@ -36,10 +36,11 @@ import jdk.net.ExtendedSocketOptions;
  * The plain tcp probe, as HAProxy's {@code check} does it: connect, and on success close at once
  * with a reset (SO_LINGER 0), so that 10,000 probes a second leave no TIME_WAIT sockets behind and
  * cost the kernel one handshake each. It runs on the event loop of the context that made it (the
- * agent's). On Netty's native epoll a probe is a raw socket in an epoll set nested in
- * that loop's ({@link EpollConnect}, {@link ProbeSockets}); on NIO it is a Netty channel of the target's address family, never read,
- * with the channel's connect timeout as the probe's. Neither carries the NetSocket, metrics and
- * timer of a Vert.x client connection. A node given by name rather than address goes through
+ * agent's). On Netty's native epoll a probe is a raw socket in an epoll set nested in that
+ * loop's ({@link EpollConnect}, {@link ProbeSockets}); on NIO, or where that set cannot be made,
+ * it is a Netty channel of the target's address family, never read, with the channel's connect
+ * timeout as the probe's. Neither carries the NetSocket, metrics and timer of a Vert.x client
+ * connection. A node given by name rather than address goes through
  * {@code byName}, Vert.x's client with its asynchronous resolver. Called from one thread at a time.
  */
 final class ConnectProbe implements Probe {
