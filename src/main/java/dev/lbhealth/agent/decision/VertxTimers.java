@@ -43,7 +43,7 @@ public final class VertxTimers implements Timers {
   /** Slots on the wheel: 1,024 of 10 ms, the next 10.24 s (a probe interval is usually shorter). */
   static final int WHEEL_SLOTS = 1024;
   /**
-   * The wheel: the actions of slot s (due time / {@link #SLOT_MS}, rounded up) for s in
+   * The wheel: the actions of slot s (due time / {@link #SLOT_MS}, rounded to the nearest) for s in
    * ({@code ranSlot}, {@code ranSlot} + wheel size), at index s modulo the size, first to last.
    */
   private final Slotted[] first;
