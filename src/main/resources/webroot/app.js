@@ -104,7 +104,8 @@ function row(s) {
   name.appendChild(el('div', 'name', s.name));
   name.appendChild(el('div', 'meta', ':' + s.port + ' \u2192 ' + s.lb.kind + ' ' + s.lb.upstream + ' (' + s.probe + ' probe)'));
   if (s.discovery) name.appendChild(el('div', 'meta', 'nodes from ' + s.discovery.source));
-  if (s.discovery && s.discovery.problem) name.appendChild(el('div', 'apply failed', s.discovery.problem));
+  if (s.problem) name.appendChild(el('div', 'apply failed problem', s.problem));
+  (s.warnings || []).forEach(w => name.appendChild(el('div', 'warning', w)));
   tr.appendChild(name);
   const nodes = el('td');
   if (s.nodes.length <= GRID_MAX) {
@@ -131,6 +132,13 @@ function row(s) {
   return tr;
 }
 
+// The agent's problems (it answers 503 on /healthz) and warnings, from the same lists as /healthz and STATUS=.
+function alerts(agent) {
+  const box = document.getElementById('alerts');
+  box.replaceChildren(...agent.problems.map(p => el('div', 'alert problem', p)),
+    ...agent.warnings.map(w => el('div', 'alert warning', w)));
+}
+
 function render() {
   const body = document.querySelector('#services tbody');
   body.replaceChildren(...[...services.values()].map(row));
@@ -141,6 +149,7 @@ async function load() {
   if (!response.ok) return;
   const status = await response.json();
   document.getElementById('agent').textContent = 'version ' + status.agent.version + ', up since ' + ago(status.agent.startedAt);
+  alerts(status.agent);
   services.clear();
   status.services.forEach(s => services.set(s.name, s));
   render();

@@ -54,6 +54,9 @@ public final class Agent extends VerticleBase {
   private volatile List<String> problemsSnapshot = List.of("starting");
   private volatile List<String> warningsSnapshot = List.of();
   private JsonObject lastConfigReload;
+  /** How many config re-reads have ended (applied or rejected); told with each outcome. */
+  private long configReloads;
+  private java.util.function.BiConsumer<Long, JsonObject> configReloadListener = (n, outcome) -> {};
   private final SystemdNotifier systemd;
   private final AgentMetrics metrics;
   private final AtomicInteger eventLoopDelayMicros = new AtomicInteger();
@@ -66,7 +69,14 @@ public final class Agent extends VerticleBase {
    */
   private static final long STATUS_FRESH_MS = 1_000;
   /** An overload (a stall of the event loop) is reported this long after it ended. */
-  private static final long OVERLOAD_MEMORY_MS = 30_000;
+  long overloadMemoryMs = 30_000;
+  /**
+   * Stalls that end before the agent is ready, or within this long after, are the JVM warming up
+   * (classes loading, the first compiles: 120-170 ms once at every start), not an overload.
+   */
+  static final long WARM_UP_GRACE_MS = 2_000;
+  /** Stalls that ended up to this time (the timers' clock) are part of the start; Long.MAX_VALUE until ready. */
+  private long warmUpEndMillis = Long.MAX_VALUE;
   /** STATUS= at most this often (systemd keeps only the latest). */
   private static final long STATUS_EVERY_MS = 1_000;
   private static final int STATUS_MAX_CHARS = 400;
@@ -118,6 +128,9 @@ public final class Agent extends VerticleBase {
         problemsSnapshot = problems();
         warningsSnapshot = warnings(); // an overload, remembered for a while, then forgotten
       }
+      // STATUS= follows what ends with time alone (an overload forgotten, an LB found down) as
+      // /healthz does: it is sent only when its text changed.
+      systemdStatusSoon();
     });
     metrics.eventLoopDelay(eventLoopDelayMicros);
     timers.watchStalls();
@@ -151,7 +164,7 @@ public final class Agent extends VerticleBase {
 
   private ServiceMonitor monitor(ServiceConfig service) {
     return new ServiceMonitor(service, discovery(service), Probes.create(vertx, service.probe()),
-        listener -> LbWriters.forService(vertx, service, listener), timers, this::applied, metrics,
+        listener -> LbWriters.forService(vertx, service, listener), timers, this::publishSnapshot, this::applied, metrics,
         event -> {
           vertx.eventBus().publish(StatusServer.EVENTS, event);
           snapshotDirty = true;
@@ -207,6 +220,7 @@ public final class Agent extends VerticleBase {
     publishSnapshot();
     if (!ready && monitors.size() == config.services().size() && monitors.values().stream().allMatch(ServiceMonitor::servedOnce)) {
       ready = true;
+      warmUpEndMillis = timers.nowMillis() + WARM_UP_GRACE_MS;
       LOG.info("ready: every service's first apply succeeded");
       systemd.send("READY=1\nSTATUS=" + systemdStatus());
       sentStatus = systemdStatus();
@@ -254,6 +268,7 @@ public final class Agent extends VerticleBase {
   private void readyDeadline() {
     if (!ready) {
       ready = true;
+      warmUpEndMillis = timers.nowMillis() + WARM_UP_GRACE_MS;
       List<String> problems = problems();
       LOG.warn("ready, degraded: not every service applied within {} s: {}", READY_DEADLINE.toSeconds(), problems);
       sentStatus = systemdStatus();
@@ -301,6 +316,7 @@ public final class Agent extends VerticleBase {
             .put("errors", new JsonArray(errors));
         metrics.configReload("rejected");
         publishSnapshot();
+        configReloadListener.accept(++configReloads, lastConfigReload);
         return;
       }
       reconfigure(ar.result());
@@ -363,6 +379,15 @@ public final class Agent extends VerticleBase {
         .put("changes", new JsonArray(changes));
     metrics.configReload("applied");
     publishSnapshot();
+    configReloadListener.accept(++configReloads, lastConfigReload);
+  }
+
+  /**
+   * Told (sequence number, outcome as in /status's lastConfigReload) on the agent's context after
+   * every config re-read: {@code run} leaves it for {@code reload}, systemd's ExecReload.
+   */
+  public void onConfigReload(java.util.function.BiConsumer<Long, JsonObject> listener) {
+    this.configReloadListener = listener;
   }
 
   /** Everything /status shows, as of now (for tests and tools; /status serves the published snapshot). */
@@ -397,9 +422,13 @@ public final class Agent extends VerticleBase {
     return problems.stream().filter(Objects::nonNull).toList();
   }
 
-  /** What is degraded without making the agent unhealthy (the Kubernetes API out of reach). */
+  /**
+   * What is degraded without making the agent unhealthy: the Kubernetes API out of reach, a
+   * service with no healthy node (fail-open), the agent's loop held up.
+   */
   public List<String> warnings() {
-    List<String> warnings = new ArrayList<>(monitors.values().stream().map(ServiceMonitor::warning).filter(Objects::nonNull).toList());
+    List<String> warnings = new ArrayList<>();
+    monitors.values().forEach(m -> warnings.addAll(m.warnings()));
     String overloaded = overloaded();
     if (overloaded != null) {
       warnings.add(overloaded);
@@ -409,8 +438,8 @@ public final class Agent extends VerticleBase {
 
   /** Why the agent counts as overloaded (its loop stalled in the last 30 s), or null. */
   private String overloaded() {
-    if (timers == null || timers.lastStallEndMillis() == Long.MIN_VALUE
-        || timers.nowMillis() - timers.lastStallEndMillis() > OVERLOAD_MEMORY_MS) {
+    if (timers == null || timers.lastStallEndMillis() == Long.MIN_VALUE || timers.lastStallEndMillis() <= warmUpEndMillis
+        || timers.nowMillis() - timers.lastStallEndMillis() > overloadMemoryMs) {
       return null;
     }
     return "agent overloaded: its event loop was held up for " + timers.lastStallMillis() + " ms, "

@@ -7,6 +7,7 @@ import dev.lbhealth.agent.apply.LbWriter;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.Coalescer;
 import dev.lbhealth.agent.decision.Decision;
+import dev.lbhealth.agent.decision.NoHealthyNode;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.decision.Timers;
@@ -22,6 +23,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -60,6 +62,8 @@ final class ServiceMonitor implements ApplyListener {
   private ServerSet requested;
   private long requestedAtNanos;
   private ServerSet applied;
+  /** The set on its way to the LB (an apply in flight), or null. */
+  private ServerSet sending;
   private ApplyResult lastApply;
   /** The last apply was held by the LB (logged once per episode). */
   private boolean held;
@@ -81,6 +85,7 @@ final class ServiceMonitor implements ApplyListener {
   private boolean discoveryChanged;
   private boolean stopped;
 
+  private final Runnable beforeApply;
   private final Runnable afterApply;
   private final AgentMetrics metrics;
   private final Timers timers;
@@ -93,13 +98,16 @@ final class ServiceMonitor implements ApplyListener {
 
   /**
    * @param writers makes the service's writer, given this monitor as the listener of its reports
+   * @param beforeApply runs as an apply starts, before the LB is touched, on the agent's context:
+   *     what /status shows then is never behind what the LB shows
    * @param afterApply runs after every apply, on the agent's context
    * @param events what happened, as JSON for /events
    */
   ServiceMonitor(ServiceConfig service, BackendSource discovery, Probe probe, Function<ApplyListener, LbWriter> writers,
-      Timers timers, Runnable afterApply, AgentMetrics metrics, Consumer<JsonObject> events) {
+      Timers timers, Runnable beforeApply, Runnable afterApply, AgentMetrics metrics, Consumer<JsonObject> events) {
     this.discovery = discovery;
     this.discoveryKnown = discovery == null;
+    this.beforeApply = beforeApply;
     this.afterApply = afterApply;
     this.metrics = metrics;
     this.timers = timers;
@@ -114,6 +122,7 @@ final class ServiceMonitor implements ApplyListener {
     this.pool = new TargetPool(service, probe, timers, metrics, this::healthChanged);
     this.coalescer = new Coalescer(timers, service.coalesceMin().toMillis(), service.coalesceMax().toMillis(), this::apply);
     metrics.servers(service.name(), this::count);
+    metrics.failOpen(service.name(), this::failsOpen);
   }
 
   /** Starts probing the static nodes, and the discovery source if there is one. */
@@ -212,19 +221,36 @@ final class ServiceMonitor implements ApplyListener {
     if (lastApply.failed()) {
       return "service " + service.name() + ": last apply failed: " + String.join("; ", lastApply.errors());
     }
-    return null;
+    String lb = writer.problem();
+    return lb == null ? null : "service " + service.name() + ": " + lb;
   }
 
   /**
-   * What keeps discovery from being current (the API out of reach) or an apply waiting (held by the
-   * LB), or null: a warning, not a failure.
+   * What is degraded without making the agent unhealthy: discovery not current (the API out of
+   * reach), an apply held by the LB, no healthy node (fail-open, or clients refused, with why).
    */
-  String warning() {
-    String problem = discovery == null ? null : discovery.problem();
-    if (problem == null && lastApply != null && lastApply.outcome() == ApplyResult.Outcome.HELD) {
-      problem = "apply held: " + String.join("; ", lastApply.errors());
+  List<String> warnings() {
+    List<String> warnings = new ArrayList<>(2);
+    String discoveryProblem = discovery == null ? null : discovery.problem();
+    if (discoveryProblem != null) {
+      warnings.add("service " + service.name() + ": " + discoveryProblem);
     }
-    return problem == null ? null : "service " + service.name() + ": " + problem;
+    if (lastApply != null && lastApply.outcome() == ApplyResult.Outcome.HELD) {
+      warnings.add("service " + service.name() + ": apply held: " + String.join("; ", lastApply.errors()));
+    }
+    String empty = NoHealthyNode.warning(applied, pool.states().stream()
+        .map(ts -> new NoHealthyNode.Node(ts.target.node(), ts.placement,
+            ts.last == null || ts.last.healthy() ? null : ts.last.detail()))
+        .toList());
+    if (empty != null) {
+      warnings.add("service " + service.name() + ": " + empty);
+    }
+    return warnings;
+  }
+
+  /** Whether the LB has servers in rotation although none is healthy (the per-service gauge). */
+  boolean failsOpen() {
+    return NoHealthyNode.failsOpen(applied);
   }
 
   private void decide() {
@@ -289,9 +315,14 @@ final class ServiceMonitor implements ApplyListener {
     discoveryChanged = false;
     ServerSet set = requested;
     long decidedAt = requestedAtNanos;
+    // /status shows the health and the set that caused this apply before HAProxy can show them.
+    sending = set;
+    changes++;
+    beforeApply.run();
     applying = writer.apply(set);
     applying.onComplete(ar -> {
       applying = null;
+      sending = null;
       if (stopped) {
         return;
       }
@@ -387,8 +418,10 @@ final class ServiceMonitor implements ApplyListener {
   }
 
   JsonObject status() {
+    // The set on its way to the LB, while an apply runs: the LB may show it already.
+    ServerSet shown = sending != null ? sending : applied;
     JsonArray nodes = new JsonArray();
-    pool.states().forEach(ts -> nodes.add(ts.toJson(applied == null ? null : applied.state(ts.target))));
+    pool.states().forEach(ts -> nodes.add(ts.toJson(shown == null ? null : shown.state(ts.target))));
     JsonObject out = new JsonObject()
         .put("name", service.name())
         .put("port", service.port())
@@ -399,15 +432,19 @@ final class ServiceMonitor implements ApplyListener {
             .put("upstream", service.lb().upstream())
             .put("live", writer.switchesLive())
             .mergeIn(writer.status()))
-        .put("nodes", nodes);
+        .put("nodes", nodes)
+        .put("problem", problem())
+        .put("warnings", new JsonArray(warnings()))
+        .put("failOpen", failsOpen());
     if (discovery != null) {
       out.put("discovery", new JsonObject().put("source", discovery.describe()).put("problem", discovery.problem()));
     }
-    if (applied != null) {
+    if (shown != null) {
       out.put("serverSet", new JsonObject()
-          .put("active", new JsonArray(applied.activeNodes()))
-          .put("draining", new JsonArray(applied.nodes(ServerState.DRAIN)))
-          .put("reason", applied.reason()));
+          .put("active", new JsonArray(shown.activeNodes()))
+          .put("draining", new JsonArray(shown.nodes(ServerState.DRAIN)))
+          .put("reason", shown.reason())
+          .put("applying", sending != null));
     }
     if (lastApply != null) {
       out.put("lastApply", new JsonObject()

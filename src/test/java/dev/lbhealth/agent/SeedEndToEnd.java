@@ -34,7 +34,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The seed's problem end to end, once with HAProxy and once with nginx: the real LB on
  * 127.0.0.1, pretend pods on the nodes' loopback addresses 127.0.0.2-4, the agent in between;
- * assertions are what a client (or the LB's own log) shows.
+ * assertions are what a client (or the LB's own log) shows, and what the agent believes (each
+ * node's health and rotation in /status) against where the pod really runs. The agent runs on
+ * Netty's native epoll, as {@code run} does (the transport on which banner probes once went
+ * blind); the NIO side of the same checks is {@code HaproxyTruthTest}'s.
  */
 abstract class SeedEndToEnd {
   private final Kind kind;
@@ -51,7 +54,8 @@ abstract class SeedEndToEnd {
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx(BlockedThreadWatch.strictOptions());
+    vertx = Vertx.vertx(BlockedThreadWatch.strictOptions().setPreferNativeTransport(true));
+    assertTrue(vertx.isNativeTransportEnabled(), "native epoll loads here: " + vertx.unavailableNativeTransportCause());
     seed = new SeedScenario(vertx, dir, kind, SeedScenario.freePort(), SeedScenario.freePort());
     get(seed.pod("copernicus").start());
     seed.writeUnmanagedBackend();
@@ -113,6 +117,19 @@ abstract class SeedEndToEnd {
     assertEquals(100, successes(seed.client(), 100, "copernicus"));
     if (kind == Kind.NGINX) {
       assertEquals(refusedBefore, ((NginxProcess) seed.lb()).refusedUpstreamConnects(), "no client is sent to a dead node");
+    }
+    // Belief = reality, and it stays so: the pod runs on copernicus only, probed with the shipped
+    // banner timing (60 ms timeout); no fail-open, no warning, read after read.
+    for (int i = 0; i < 20; i++) {
+      JsonObject s = service();
+      for (Object o : s.getJsonArray("nodes")) {
+        JsonObject node = (JsonObject) o;
+        boolean runsThePod = node.getString("name").equals("copernicus");
+        assertEquals(runsThePod ? "up" : "down", node.getString("health"), "read " + i + ": " + node.encode());
+        assertEquals(runsThePod, node.getBoolean("inRotation"), "read " + i + ": " + node.encode());
+      }
+      assertEquals(false, s.getBoolean("failOpen"), s.encode());
+      assertEquals(List.of(), new JsonObject(http("/healthz").body()).getJsonArray("warnings").getList());
     }
     JsonObject status = service();
     assertEquals("applied", status.getJsonObject("lastApply").getString("outcome"));

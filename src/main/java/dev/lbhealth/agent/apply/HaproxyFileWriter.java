@@ -98,7 +98,8 @@ public final class HaproxyFileWriter implements LbWriter {
     return api.run(List.of("show info")).map(a -> pidOf(a.get(0)));
   }
 
-  private static String pidOf(String showInfo) {
+  /** The Pid line of a {@code show info} answer, or null. */
+  static String pidOf(String showInfo) {
     return showInfo.lines().filter(l -> l.startsWith("Pid: ")).map(l -> l.substring(5).strip()).findFirst().orElse(null);
   }
 
@@ -138,7 +139,7 @@ public final class HaproxyFileWriter implements LbWriter {
       LiveServer now = live.get(s.name());
       if (now == null) {
         wrong.add("no server " + s.name());
-      } else if (!now.address().equals(s.target().address()) || now.port() != s.target().port()) {
+      } else if (!now.at(s.target().address(), s.target().port())) {
         wrong.add("server " + s.name() + " at " + now.address() + ":" + now.port());
       } else if ((now.state() == ServerState.READY) != (s.state() == ServerState.READY)) {
         wrong.add("server " + s.name() + " " + now.state().word());

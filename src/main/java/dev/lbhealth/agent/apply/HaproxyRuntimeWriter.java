@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
 final class HaproxyRuntimeWriter implements LbWriter {
   private static final Logger LOG = LoggerFactory.getLogger(HaproxyRuntimeWriter.class);
   private static final long DRAIN_POLL_MS = 1_000;
+  /** HAProxy found down or without the backend is brought back (validate, write, reload) at most this often. */
+  private static final long RECOVER_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+  private long lastRecoveryNanos = System.nanoTime() - RECOVER_EVERY_NANOS;
 
   private final Vertx vertx;
   private final ServiceConfig service;
@@ -63,6 +66,13 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private final long driftTimer;
   private long drainTimer = -1;
   private boolean closed;
+  /**
+   * What keeps HAProxy from serving what the agent applied (it does not answer, lacks the backend,
+   * failed to load a reload), or null: a problem of the service, for /healthz, STATUS= and the page.
+   */
+  private String lbProblem;
+  /** The HAProxy process that answered the last read; a conversation another one answers is not trusted. */
+  private String pid;
 
   HaproxyRuntimeWriter(Vertx vertx, ServiceConfig service, ApplyListener listener) {
     this.vertx = vertx;
@@ -82,6 +92,11 @@ final class HaproxyRuntimeWriter implements LbWriter {
   @Override
   public boolean switchesLive() {
     return true;
+  }
+
+  @Override
+  public String problem() {
+    return lbProblem;
   }
 
   @Override
@@ -134,10 +149,10 @@ final class HaproxyRuntimeWriter implements LbWriter {
     Future<Boolean> settings = settingsLoaded ? Future.succeededFuture(true) : vertx.executeBlocking(file::settingsOnDisk, false);
     return settings.compose(same -> read().compose(state -> {
       if (state.servers == null) {
-        return fallback(set, start, "HAProxy has no backend " + backend + " yet", true);
+        return fallback(set, start, "HAProxy has no backend " + backend + " yet");
       }
       if (!same) {
-        return fallback(set, start, "the backend's settings differ from the file HAProxy loaded", true);
+        return fallback(set, start, "the backend's settings differ from the file HAProxy loaded");
       }
       settingsLoaded = true;
       RuntimePlan plan = plan(state, set);
@@ -146,9 +161,9 @@ final class HaproxyRuntimeWriter implements LbWriter {
         persistLater(set);
         return Future.succeededFuture(new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of()));
       }
-      return send(plan, set).compose(refusal -> refusal != null ? fallback(set, start, refusal, false)
+      return send(plan, set).compose(refusal -> refusal != null ? fallback(set, start, refusal)
           : Future.succeededFuture(applied(set, start)));
-    })).recover(e -> fallback(set, start, e.getMessage(), false));
+    })).recover(e -> fallback(set, start, e.getMessage()));
   }
 
   /** What HAProxy runs now: servers (null: no such backend) and their current sessions. */
@@ -156,8 +171,14 @@ final class HaproxyRuntimeWriter implements LbWriter {
 
   private Future<State> read() {
     seen = null;
-    return api.run(List.of("show servers state " + backend, "show stat " + backend + " 4 -1"))
-        .map(a -> seen = new State(LiveServer.parseState(a.get(0)), LiveServer.parseSessions(a.get(1))));
+    return api.run(List.of("show info", "show servers state " + backend, "show stat " + backend + " 4 -1")).map(a -> {
+      pid = HaproxyFileWriter.pidOf(a.get(0));
+      seen = new State(LiveServer.parseState(a.get(1)), LiveServer.parseSessions(a.get(2)));
+      if (seen.servers != null) {
+        lbProblem = null;
+      }
+      return seen;
+    });
   }
 
   /** The plan for HAProxy's state; tracks which servers are leaving and which may go now. */
@@ -197,15 +218,26 @@ final class HaproxyRuntimeWriter implements LbWriter {
    * right and HAProxy then showed the set, else why not.
    */
   private Future<String> send(RuntimePlan plan, ServerSet set) {
-    List<String> commands = new ArrayList<>(plan.commands());
+    // "show info" first: the answering process must be the one that was read. Right after a
+    // reload the old worker may still answer on the socket, and what it is told is lost with it.
+    List<String> commands = new ArrayList<>(plan.commands().size() + 3);
+    commands.add("show info");
+    commands.addAll(plan.commands());
     commands.add("show servers state " + backend);
     commands.add("show stat " + backend + " 4 -1");
     seen = null;
-    return api.run(commands).map(answers -> {
+    String readFrom = pid;
+    return api.run(commands).map(all -> {
+      String answering = HaproxyFileWriter.pidOf(all.get(0));
+      List<String> answers = all.subList(1, all.size());
+      if (readFrom != null && !readFrom.equals(answering)) {
+        return "HAProxy process " + answering + " answered, not " + readFrom + " that was read (a reload in between)";
+      }
       String refusal = plan.refusal(answers);
       Map<String, LiveServer> after = LiveServer.parseState(answers.get(answers.size() - 2));
       if (after != null) {
         seen = new State(after, LiveServer.parseSessions(answers.get(answers.size() - 1)));
+        lbProblem = null;
       }
       if (refusal == null) {
         refusal = after == null ? "HAProxy lost backend " + backend : stateMismatch(after, set);
@@ -232,27 +264,39 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private String stateMismatch(Map<String, LiveServer> after, ServerSet set) {
     for (ServerSet.Server s : set.servers()) {
       LiveServer now = after.get(s.name());
-      if (now == null || now.state() != s.state() || !now.address().equals(s.target().address()) || now.port() != s.target().port()) {
+      if (now == null || now.state() != s.state() || !now.at(s.target().address(), s.target().port()) || !now.serving()) {
         return "HAProxy shows " + (now == null ? "no server " + s.name() : now) + " after the commands, wanted " + s;
       }
     }
     return null;
   }
 
-  private Future<ApplyResult> fallback(ServerSet set, long start, String why, boolean verify) {
+  /**
+   * Validates, writes and reloads; the reload counts once a new HAProxy process answers with the
+   * set's servers (read over the Runtime API: the same check as every live change). A write
+   * deferred from an earlier live change is dropped: it would put an older set on disk after this
+   * one. Whatever the outcome, the drift check goes on comparing HAProxy with the set.
+   */
+  private Future<ApplyResult> fallback(ServerSet set, long start, String why) {
     LOG.warn("service {}: {}; falling back to validate, write and reload", service.name(), why);
     settingsLoaded = false;
     seen = null; // a reload replaces what HAProxy runs
+    pid = null;
+    vertx.cancelTimer(persistTimer);
+    persistTimer = -1;
+    persistNext = null;
     Future<?> quiet = persisting == null ? Future.succeededFuture() : persisting.otherwiseEmpty();
-    return quiet.compose(ignored -> file.apply(set, true, verify ? api : null)).compose(result -> {
+    return quiet.compose(ignored -> file.apply(set, true, api)).compose(result -> {
       List<String> errors = new ArrayList<>();
       errors.add(why + "; fell back to a reload");
       errors.addAll(result.errors());
       ApplyResult reported = new ApplyResult(result.outcome() == Outcome.FAILED ? Outcome.FAILED : Outcome.APPLIED,
           "reload", System.nanoTime() - start, errors);
-      if (reported.failed() || !verify) {
+      if (reported.failed()) {
+        lbProblem = "HAProxy does not serve backend " + backend + " as applied: " + String.join("; ", result.errors());
         return Future.succeededFuture(reported);
       }
+      lbProblem = null;
       settingsLoaded = true;
       persisted = set;
       live = set;
@@ -314,7 +358,13 @@ final class HaproxyRuntimeWriter implements LbWriter {
     });
   }
 
-  /** The slow timer, and the drain poll: compare HAProxy with what was applied. */
+  /**
+   * The slow timer, and the drain poll: compare HAProxy with what was applied. HAProxy not
+   * answering, or answering without the backend, is a problem of the service at once; the agent
+   * then tries to bring it back with validate, write and the reload command (Debian's
+   * {@code systemctl reload-or-restart haproxy} starts a stopped HAProxy), once per check, and
+   * says so when that does not help.
+   */
   private void check() {
     if (closed || live == null || wanted != live) {
       // Nothing applied yet, or an apply is on its way and will compare anyway; a leaving
@@ -325,7 +375,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     ServerSet set = live;
     enqueue(() -> read().compose(state -> {
       if (state.servers == null) {
-        return Future.<Void>failedFuture("HAProxy has no backend " + backend);
+        return Future.<Void>failedFuture(new LbGone("HAProxy has no backend " + backend));
       }
       boolean correct = service.lb().onDrift() == OnDrift.CORRECT;
       List<String> differences = RuntimePlan.of(backend, state.servers, set, Set.of(), Set.of()).differences();
@@ -341,6 +391,24 @@ final class HaproxyRuntimeWriter implements LbWriter {
       RuntimePlan plan = plan(state, target);
       return plan.commands().isEmpty() ? Future.succeededFuture()
           : send(plan, target).compose(refusal -> refusal == null ? Future.succeededFuture() : Future.failedFuture(refusal));
+    }).recover(e -> {
+      if (closed || live != set || wanted != set) {
+        return Future.failedFuture(e); // an apply came meanwhile: it brings HAProxy in line itself
+      }
+      String gone = e instanceof LbGone ? e.getMessage() : "HAProxy does not answer (" + e.getMessage() + ")";
+      if (System.nanoTime() - lastRecoveryNanos < RECOVER_EVERY_NANOS) {
+        return Future.failedFuture(lbProblem); // tried a moment ago: the problem stands as reported then
+      }
+      lastRecoveryNanos = System.nanoTime();
+      lbProblem = gone + "; bringing it back with the reload command";
+      return fallback(set, System.nanoTime(), gone).compose(result -> {
+        if (result.failed()) {
+          lbProblem = gone + "; the reload command did not bring it back: " + String.join("; ", result.errors().subList(1, result.errors().size()));
+          return Future.failedFuture(lbProblem);
+        }
+        LOG.info("service {}: HAProxy serves backend {} again", service.name(), backend);
+        return Future.succeededFuture();
+      });
     })).onComplete(ar -> {
       String failure = ar.failed() ? ar.cause().getMessage() : null;
       if (failure != null && !failure.equals(lastCheckFailure)) {
@@ -351,6 +419,13 @@ final class HaproxyRuntimeWriter implements LbWriter {
         scheduleDrainPoll(true); // a leaving server still waits for its deletion
       }
     });
+  }
+
+  /** HAProxy answers, but without the backend: it runs a config that lacks the agent's file. */
+  private static final class LbGone extends Exception {
+    LbGone(String message) {
+      super(message, null, false, false);
+    }
   }
 
   private void scheduleDrainPoll(boolean needed) {

@@ -33,6 +33,15 @@ public interface LbWriter {
     return 0;
   }
 
+  /**
+   * What keeps the LB from serving what was applied (it is down, lacks the service's backend, did
+   * not load a reload), found since the last apply, or null. A problem of the service: /healthz
+   * answers 503 with it. Read on the agent's context.
+   */
+  default String problem() {
+    return null;
+  }
+
   /** What the writer adds to the service's {@code lb} object in /status (read on the agent's context). */
   default JsonObject status() {
     return new JsonObject();

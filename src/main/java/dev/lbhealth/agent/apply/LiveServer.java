@@ -1,6 +1,8 @@
 package dev.lbhealth.agent.apply;
 
 import dev.lbhealth.agent.decision.ServerState;
+import io.netty.util.NetUtil;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,8 +11,36 @@ import java.util.Map;
  * One server as HAProxy runs it, read from {@code show servers state BACKEND}.
  *
  * @param state maintenance if any maintenance flag is set, else drain if any drain flag, else ready
+ * @param running HAProxy counts the server up (its operational state is running): a server the
+ *     agent put in rotation that someone marked down ({@code set server ... health down}) takes
+ *     no traffic though it is "ready"
+ * @param weight its weight now; {@code initialWeight} the one its config gives it: a weight set
+ *     to 0 by hand takes the server out as surely as maintenance does
  */
-record LiveServer(String name, String address, int port, ServerState state) {
+record LiveServer(String name, String address, int port, ServerState state, boolean running, int weight, int initialWeight) {
+  /** A running server at its configured weight. */
+  LiveServer(String name, String address, int port, ServerState state) {
+    this(name, address, port, state, true, 1, 1);
+  }
+
+  /**
+   * Whether it is at the target's address and port. Addresses are compared as addresses, not
+   * text: HAProxy shows {@code ::1} for {@code 0:0:0:0:0:0:0:1}.
+   */
+  boolean at(String address, int port) {
+    if (this.port != port) {
+      return false;
+    }
+    byte[] mine = NetUtil.createByteArrayFromIpAddressString(this.address);
+    byte[] theirs = NetUtil.createByteArrayFromIpAddressString(address);
+    return mine != null && theirs != null ? Arrays.equals(mine, theirs) : this.address.equals(address);
+  }
+
+  /** Whether it carries traffic as a server in {@code state} should: running and at its weight (maintenance aside). */
+  boolean serving() {
+    return state == ServerState.MAINT || (running && weight == initialWeight);
+  }
+
   /** srv_admin_state flags (HAProxy's {@code SRV_ADMF_*}): forced, inherited and resolver maint. */
   private static final int MAINT_FLAGS = 0x01 | 0x02 | 0x20;
   /** Forced and inherited drain. */
@@ -39,7 +69,9 @@ record LiveServer(String name, String address, int port, ServerState state) {
       int admin = Integer.parseInt(f[6]);
       ServerState state = (admin & MAINT_FLAGS) != 0 ? ServerState.MAINT
           : (admin & DRAIN_FLAGS) != 0 ? ServerState.DRAIN : ServerState.READY;
-      servers.put(f[3], new LiveServer(f[3], f[4], Integer.parseInt(f[18]), state));
+      // srv_op_state 2 is running; 0 stopped (also the state of a server in maintenance).
+      servers.put(f[3], new LiveServer(f[3], f[4], Integer.parseInt(f[18]), state, Integer.parseInt(f[5]) == 2,
+          Integer.parseInt(f[7]), Integer.parseInt(f[8])));
     }
     if (!header) {
       throw new IllegalArgumentException("not an answer to 'show servers state': " + HaproxyRuntimeApi.abbreviate(answer));

@@ -30,6 +30,12 @@ public final class NginxWriter implements LbWriter {
   private final ReloadBudget budget;
   /** Old workers of this nginx still shutting down, at the last look (-1: not looked yet, or its master not seen). */
   private volatile int oldWorkers = -1;
+  /** Whether an apply has succeeded: from then on nginx is expected to run. */
+  private volatile boolean appliedOnce;
+  /** Why nginx does not serve (no master process of its config folder), or null. Set on a worker. */
+  private volatile String lbProblem;
+  private final long liveTimer;
+  private boolean looking;
 
   public NginxWriter(Vertx vertx, ServiceConfig service) {
     this(vertx, service, new NginxRenderer());
@@ -40,6 +46,49 @@ public final class NginxWriter implements LbWriter {
     this.service = service;
     this.renderer = renderer;
     this.budget = new ReloadBudget(service.lb().minReloadInterval());
+    this.liveTimer = vertx.setPeriodic(service.lb().driftCheck().toMillis(), id -> lookForMaster());
+  }
+
+  @Override
+  public String problem() {
+    return lbProblem;
+  }
+
+  @Override
+  public Future<Void> close() {
+    vertx.cancelTimer(liveTimer);
+    return Future.succeededFuture();
+  }
+
+  /**
+   * On the drift-check timer: is nginx running (a master process of this config folder)? If not,
+   * that is a problem of the service at once, and the reload command is run once per look to bring
+   * it back (Debian's {@code systemctl reload-or-restart nginx} starts a stopped nginx).
+   */
+  private void lookForMaster() {
+    if (!appliedOnce || looking) {
+      return;
+    }
+    looking = true;
+    vertx.executeBlocking(() -> {
+      if (NginxWorkers.count(PROC, service.lb().configRoot()).masterPid() > 0) {
+        return null;
+      }
+      String gone = "nginx is not running (no master process of " + service.lb().configRoot() + ")";
+      lbProblem = gone + "; bringing it back with the reload command";
+      String error = Commands.run(service.lb().reload(), service.lb().commandTimeout());
+      long deadline = System.nanoTime() + Math.min(service.lb().commandTimeout().toNanos(), MAX_RELOAD_WAIT_NANOS);
+      while (NginxWorkers.count(PROC, service.lb().configRoot()).masterPid() < 0) {
+        if (System.nanoTime() > deadline) {
+          return gone + "; the reload command did not bring it back" + (error == null ? "" : ": " + error);
+        }
+        LockSupport.parkNanos(RELOAD_POLL_NANOS);
+      }
+      return null;
+    }, false).onComplete(ar -> {
+      looking = false;
+      lbProblem = ar.succeeded() ? ar.result() : "cannot tell whether nginx runs: " + ar.cause();
+    });
   }
 
   @Override
@@ -74,6 +123,7 @@ public final class NginxWriter implements LbWriter {
           List.of("cannot read " + service.lb().file() + ": " + e.getMessage()));
     }
     if (text.equals(onDisk)) {
+      appliedOnce = true;
       return new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of());
     }
     int cap = service.lb().maxDrainingWorkers();
@@ -88,6 +138,10 @@ public final class NginxWriter implements LbWriter {
     String error = LbFile.installAndReload(service.lb(), text, onDisk);
     if (error == null && workers.masterPid() > 0) {
       error = awaitNewWorkers(workers, onDisk);
+    }
+    if (error == null) {
+      appliedOnce = true;
+      lbProblem = workers.masterPid() > 0 ? null : lbProblem;
     }
     return new ApplyResult(error == null ? Outcome.APPLIED : Outcome.FAILED, "reload", System.nanoTime() - start,
         error == null ? List.of() : List.of(error));

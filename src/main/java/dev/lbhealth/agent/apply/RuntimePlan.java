@@ -55,7 +55,7 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
         }
         continue;
       }
-      if (!now.address().equals(t.address()) || now.port() != t.port()) {
+      if (!now.at(t.address(), t.port())) {
         differences.add(s.name() + ": at " + Names.hostPort(now.address(), now.port())
             + ", wanted at " + t.hostPort());
         commands.add("set server " + id + " addr " + t.address() + " port " + t.port());
@@ -65,6 +65,17 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
       if (now.state() != s.state()) {
         differences.add(s.name() + ": " + now.state().word() + ", wanted " + s.state().word());
         commands.add("set server " + id + " state " + s.state().word());
+        expected.add("");
+      }
+      if (s.state() != ServerState.MAINT && now.weight() != now.initialWeight()) {
+        differences.add(s.name() + ": weight " + now.weight() + ", wanted " + now.initialWeight());
+        commands.add("set weight " + id + " " + now.initialWeight());
+        expected.add("");
+      }
+      if (s.state() != ServerState.MAINT && now.state() != ServerState.MAINT && !now.running()) {
+        // The agent's servers have no HAProxy checks: only a hand (set server ... health down) marks one down.
+        differences.add(s.name() + ": marked down in HAProxy, wanted up");
+        commands.add("set server " + id + " health up");
         expected.add("");
       }
     }

@@ -4,13 +4,13 @@ import dev.lbhealth.agent.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The command line: {@code run}, {@code check-config}, {@code dry-run}, {@code demo}. */
+/** The command line: {@code run}, {@code check-config}, {@code dry-run}, {@code reload}. */
 @Command(
     name = "lb-health-agent",
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
     description = "Keeps an HAProxy upstream list pointed at the nodes that really run a hostPort pod.",
-    subcommands = {RunCommand.class, CheckConfigCommand.class, DryRunCommand.class},
+    subcommands = {RunCommand.class, CheckConfigCommand.class, DryRunCommand.class, ReloadCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure", "2:invalid configuration or usage"})
 public final class Main implements Runnable {

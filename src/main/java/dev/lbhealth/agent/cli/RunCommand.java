@@ -26,6 +26,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the agent's YAML config")
   Path config;
 
+  @Option(names = "--reload-outcome", paramLabel = "FILE",
+      description = "where each config re-read's outcome goes, for 'reload' (default: $RUNTIME_DIRECTORY/config-reload.json, none outside systemd)")
+  Path reloadOutcome;
+
   @Override
   public Integer call() throws Exception {
     AgentConfig loaded = Configs.loadOrReport(config);
@@ -56,6 +60,14 @@ final class RunCommand implements Callable<Integer> {
       vertx.close();
       systemd.close();
       return Main.EXIT_FAILURE;
+    }
+    Path outcomeFile = reloadOutcome != null ? reloadOutcome : ReloadOutcome.defaultFile(System.getenv());
+    if (outcomeFile != null) {
+      long pid = ProcessHandle.current().pid();
+      agent.onConfigReload((sequence, outcome) -> vertx.executeBlocking(() -> {
+        ReloadOutcome.write(outcomeFile, outcome.copy().put("pid", pid).put("sequence", sequence));
+        return null;
+      }, false).onFailure(e -> LOG.warn("cannot write the reload outcome to {}: {}", outcomeFile, e.toString())));
     }
     // SIGHUP (systemctl reload) re-reads the config; an invalid file leaves the agent as it was.
     Sighup.onSignal(() -> {

@@ -21,7 +21,9 @@ final class HttpProbe implements Probe {
     this.path = path;
     this.status = status;
     // No keep-alive: every probe must prove that a new connection to the node works.
-    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    // TCP_QUICKACK on, as for banner probes (TcpProbe): the request carries the handshake's last
+    // ACK anyway, but a probe must not depend on how soon it writes.
+    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTcpQuickAck(true));
   }
 
   @Override

@@ -24,7 +24,12 @@ final class TcpProbe implements Probe {
   TcpProbe(Vertx vertx, String banner) {
     this.vertx = vertx;
     this.banner = banner == null ? null : banner.getBytes(StandardCharsets.US_ASCII);
-    this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setReconnectAttempts(0));
+    // A banner probe needs TCP_QUICKACK on: Vert.x turns it off on epoll client sockets by default,
+    // and then the kernel holds back the handshake's last ACK for up to 200 ms waiting for data to
+    // carry it. A server-speaks-first pod (sshd) accepts, and greets, only once that ACK has come:
+    // every banner probe took 200 ms, longer than the seed's 60 ms timeout, and every node read as
+    // down. A plain connect (a node given by name) keeps it off: half-open, as ConnectProbe's.
+    this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setTcpQuickAck(banner != null).setReconnectAttempts(0));
   }
 
   @Override

@@ -175,6 +175,13 @@ public final class AgentMetrics {
     }
   }
 
+  /** Registers whether a service has servers in rotation although none is healthy (fail-open: 1). */
+  public void failOpen(String service, java.util.function.BooleanSupplier failsOpen) {
+    Gauge.builder("lb_agent_fail_open", () -> failsOpen.getAsBoolean() ? 1 : 0)
+        .description("1 while the service has servers in rotation although no node is healthy (when-empty put them there)")
+        .tags("service", service).register(registry);
+  }
+
   /** Registers whether a service's Kubernetes view is current (1) or kept from before the API went away (0). */
   public void kubernetesConnected(String service, java.util.function.BooleanSupplier connected) {
     Gauge.builder("lb_agent_kubernetes_connected", () -> connected.getAsBoolean() ? 1 : 0)

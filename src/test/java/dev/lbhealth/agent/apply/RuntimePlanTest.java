@@ -55,6 +55,34 @@ class RuntimePlanTest {
   }
 
   @Test
+  void addressesCompareAsAddressesNotAsText() {
+    // HAProxy shows ::1 for a server configured as 0:0:0:0:0:0:0:1: the same address, nothing to send.
+    RuntimePlan plan = RuntimePlan.of("rsync-ssh", live(server("copernicus", "::1", ServerState.READY)),
+        set(ready("copernicus", "0:0:0:0:0:0:0:1")), Set.of(), Set.of());
+    assertEquals(List.of(), plan.commands());
+    assertEquals(List.of(), plan.differences());
+  }
+
+  @Test
+  void aWeightSetToZeroByHandIsDriftAndIsPutBack() {
+    RuntimePlan plan = RuntimePlan.of("rsync-ssh",
+        live(new LiveServer("newton", "127.0.0.4", 9890, ServerState.READY, true, 0, 1)),
+        set(ready("newton", "127.0.0.4")), Set.of(), Set.of());
+    assertEquals(List.of("set weight rsync-ssh/newton 1"), plan.commands());
+    assertEquals(List.of("newton: weight 0, wanted 1"), plan.differences());
+  }
+
+  @Test
+  void aServerMarkedDownByHandIsDriftAndIsMarkedUpAgain() {
+    RuntimePlan plan = RuntimePlan.of("rsync-ssh",
+        live(new LiveServer("newton", "127.0.0.4", 9890, ServerState.READY, false, 1, 1),
+            new LiveServer("galileo", "127.0.0.3", 9890, ServerState.MAINT, false, 1, 1)),
+        set(ready("newton", "127.0.0.4"), maint("galileo", "127.0.0.3")), Set.of(), Set.of());
+    assertEquals(List.of("set server rsync-ssh/newton health up"), plan.commands(), "a server in maintenance is stopped anyway");
+    assertEquals(List.of("newton: marked down in HAProxy, wanted up"), plan.differences());
+  }
+
+  @Test
   void aNewNodeIsAddedThenSetAndAMovedOneGetsItsAddress() {
     RuntimePlan plan = RuntimePlan.of("rsync-ssh",
         live(server("copernicus", "127.0.0.2", ServerState.READY)),
@@ -122,7 +150,7 @@ class RuntimePlanTest {
     Map<String, LiveServer> state = LiveServer.parseState(answers.get(3));
     assertEquals(List.of(new LiveServer("a", "127.0.0.5", 9891, ServerState.READY),
         new LiveServer("b", "127.0.0.3", 9890, ServerState.READY), // disabled in the file, then set ready
-        new LiveServer("c", "127.0.0.4", 9890, ServerState.MAINT), // just added
+        new LiveServer("c", "127.0.0.4", 9890, ServerState.MAINT, false, 1, 1), // just added: in maintenance, so stopped
         new LiveServer("d", "127.0.0.6", 9890, ServerState.DRAIN)), List.copyOf(state.values()));
     assertNull(LiveServer.parseState("Can't find backend."));
   }
