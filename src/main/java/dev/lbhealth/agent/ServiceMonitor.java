@@ -270,8 +270,19 @@ final class ServiceMonitor implements ApplyListener {
       } else {
         coalescer.changed();
       }
-    } else if (applying == null && holdTimer < 0) {
-      discoveryChanged = false; // nothing to apply for it
+    } else {
+      if (applying == null && holdTimer < 0) {
+        discoveryChanged = false; // nothing to apply for it
+      }
+      if (!desired.reason().equals(requested.reason())) {
+        // The same servers for another reason (the one node in rotation by fail-open is healthy
+        // now): the LB needs nothing, but what /status and the warnings say of it changes.
+        requested = desired;
+        if (applying == null && desired.sameServers(applied)) {
+          applied = desired;
+        }
+        changes++;
+      }
     }
   }
 

@@ -85,6 +85,11 @@ public final class HaproxyFileWriter implements LbWriter {
           if (missing == null) {
             return new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of());
           }
+          if (missing.startsWith("runtime API ")) {
+            // Nothing answered on the socket at all: the reload is done, what it loaded is unknown.
+            return new ApplyResult(Outcome.FAILED, "reload", System.nanoTime() - start, List.of("the reload command succeeded,"
+                + " but nothing on the Runtime API shows what HAProxy loaded: " + missing));
+          }
           List<String> errors = new ArrayList<>();
           errors.add("the reload command succeeded, but HAProxy did not load " + service.lb().file()
               + " within " + service.lb().commandTimeout().toMillis() + " ms: " + missing
@@ -171,6 +176,12 @@ public final class HaproxyFileWriter implements LbWriter {
             "cannot write " + service.lb().file() + ": " + e.getMessage());
       }
     }, false);
+  }
+
+  /** Whether a failed reload failed only to be verified: the Runtime API showed nothing at all. */
+  static boolean unverified(ApplyResult result) {
+    return result.failed() && result.errors().size() == 1
+        && result.errors().get(0).contains("but nothing on the Runtime API shows what HAProxy loaded");
   }
 
   private static ApplyResult failed(long start, String error) {

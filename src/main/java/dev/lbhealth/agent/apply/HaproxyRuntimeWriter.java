@@ -71,6 +71,8 @@ final class HaproxyRuntimeWriter implements LbWriter {
    * failed to load a reload), or null: a problem of the service, for /healthz, STATUS= and the page.
    */
   private String lbProblem;
+  /** Whether HAProxy has answered on the socket since the agent started. */
+  private boolean answeredOnce;
   /** The HAProxy process that answered the last read; a conversation another one answers is not trusted. */
   private String pid;
 
@@ -173,6 +175,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     seen = null;
     return api.run(List.of("show info", "show servers state " + backend, "show stat " + backend + " 4 -1")).map(a -> {
       pid = HaproxyFileWriter.pidOf(a.get(0));
+      answeredOnce = true;
       seen = new State(LiveServer.parseState(a.get(1)), LiveServer.parseSessions(a.get(2)));
       if (seen.servers != null) {
         lbProblem = null;
@@ -292,6 +295,14 @@ final class HaproxyRuntimeWriter implements LbWriter {
       errors.addAll(result.errors());
       ApplyResult reported = new ApplyResult(result.outcome() == Outcome.FAILED ? Outcome.FAILED : Outcome.APPLIED,
           "reload", System.nanoTime() - start, errors);
+      if (HaproxyFileWriter.unverified(result)) {
+        // The reload went through, but the Runtime API cannot show what HAProxy loaded: applied,
+        // and a problem of the service until HAProxy answers again.
+        lbProblem = "reloaded, but cannot see what HAProxy runs: " + String.join("; ", result.errors());
+        live = set;
+        persisted = set;
+        return Future.succeededFuture(new ApplyResult(Outcome.APPLIED, "reload", reported.durationNanos(), errors));
+      }
       if (reported.failed()) {
         lbProblem = "HAProxy does not serve backend " + backend + " as applied: " + String.join("; ", result.errors());
         return Future.succeededFuture(reported);
@@ -396,6 +407,10 @@ final class HaproxyRuntimeWriter implements LbWriter {
         return Future.failedFuture(e); // an apply came meanwhile: it brings HAProxy in line itself
       }
       String gone = e instanceof LbGone ? e.getMessage() : "HAProxy does not answer (" + e.getMessage() + ")";
+      if (!(e instanceof LbGone) && !answeredOnce) {
+        lbProblem = gone; // never seen answering (a wrong path, a missing group): no reload can help
+        return Future.failedFuture(gone);
+      }
       if (System.nanoTime() - lastRecoveryNanos < RECOVER_EVERY_NANOS) {
         return Future.failedFuture(lbProblem); // tried a moment ago: the problem stands as reported then
       }

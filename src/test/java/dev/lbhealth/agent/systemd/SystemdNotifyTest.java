@@ -66,7 +66,11 @@ class SystemdNotifyTest {
       assertTrue(ready.endsWith(" | rsync-ssh: in rotation [copernicus], 0/1 up"), ready);
       // STATUS= follows the state: the pod comes up on copernicus.
       try (java.net.ServerSocket pod = new java.net.ServerSocket(hostPort, 50, java.net.InetAddress.getByName("127.0.0.2"))) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> received.contains("STATUS=rsync-ssh: in rotation [copernicus], 1/1 up"));
+        try {
+          await().atMost(Duration.ofSeconds(10)).until(() -> received.contains("STATUS=rsync-ssh: in rotation [copernicus], 1/1 up"));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+          throw new AssertionError("no STATUS= for the pod up; received " + received, e);
+        }
       }
       String childEnv = Files.readString(dir.resolve("reload-env.txt"));
       assertTrue(!childEnv.contains("NOTIFY_SOCKET") && !childEnv.contains("WATCHDOG_"),
