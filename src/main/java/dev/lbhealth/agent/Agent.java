@@ -61,8 +61,8 @@ public final class Agent extends VerticleBase {
   private final AgentMetrics metrics;
   private final AtomicInteger eventLoopDelayMicros = new AtomicInteger();
   private boolean ready;
-  /** Something changed since the last snapshot. */
-  private boolean snapshotDirty = true;
+  /** Something changed since the last snapshot (read by the status listener's context too). */
+  private volatile boolean snapshotDirty = true;
   /**
    * When /status is read, the probes' times and counts in it are at most this old: a reader costs
    * one encoding of each service per second at most, an agent nobody reads none.
@@ -164,7 +164,7 @@ public final class Agent extends VerticleBase {
 
   private ServiceMonitor monitor(ServiceConfig service) {
     return new ServiceMonitor(service, discovery(service), Probes.create(vertx, service.probe()),
-        listener -> LbWriters.forService(vertx, service, listener), timers, this::publishSnapshot, this::applied, metrics,
+        listener -> LbWriters.forService(vertx, service, listener), timers, () -> snapshotDirty = true, this::applied, metrics,
         event -> {
           vertx.eventBus().publish(StatusServer.EVENTS, event);
           snapshotDirty = true;
@@ -184,10 +184,11 @@ public final class Agent extends VerticleBase {
    * {@code maxAgeMillis} old), never touched again: the listener joins and gzips it on a worker.
    */
   private void publishSnapshot(long maxAgeMillis) {
-    snapshotDirty = false;
     statusSnapshot = document(maxAgeMillis);
     problemsSnapshot = problems();
     warningsSnapshot = warnings();
+    // Cleared only once the new snapshot is out: a reader who sees it clear gets that snapshot.
+    snapshotDirty = false;
   }
 
   /** /status for the listener: the published snapshot, or one with probe times at most STATUS_FRESH_MS old. */
@@ -206,6 +207,11 @@ public final class Agent extends VerticleBase {
           done.complete(statusSnapshot);
         });
         return done.future();
+      }
+
+      @Override
+      public boolean changed() {
+        return snapshotDirty;
       }
 
       @Override

@@ -99,7 +99,7 @@ final class ServiceMonitor implements ApplyListener {
   /**
    * @param writers makes the service's writer, given this monitor as the listener of its reports
    * @param beforeApply runs as an apply starts, before the LB is touched, on the agent's context:
-   *     what /status shows then is never behind what the LB shows
+   *     /status, read after the LB shows the change, must show it too
    * @param afterApply runs after every apply, on the agent's context
    * @param events what happened, as JSON for /events
    */
@@ -205,7 +205,7 @@ final class ServiceMonitor implements ApplyListener {
 
   /** One short line for systemd's STATUS=: what is in rotation, how many nodes are up. */
   String summary() {
-    long up = pool.states().stream().filter(ts -> ts.health() == Health.UP).count();
+    int up = pool.upCount(); // STATUS= is checked twice a second: no scan of the pool
     String rotation = applied == null ? "nothing applied yet" : "in rotation [" + String.join(", ", applied.activeNodes()) + "]";
     return service.name() + ": " + rotation + ", " + up + "/" + pool.states().size() + " up";
   }
@@ -238,12 +238,14 @@ final class ServiceMonitor implements ApplyListener {
     if (lastApply != null && lastApply.outcome() == ApplyResult.Outcome.HELD) {
       warnings.add("service " + service.name() + ": apply held: " + String.join("; ", lastApply.errors()));
     }
-    String empty = NoHealthyNode.warning(applied, pool.states().stream()
-        .map(ts -> new NoHealthyNode.Node(ts.target.node(), ts.placement,
-            ts.last == null || ts.last.healthy() ? null : ts.last.detail()))
-        .toList());
-    if (empty != null) {
-      warnings.add("service " + service.name() + ": " + empty);
+    if (applied != null && !applied.healthy()) { // the nodes are looked at only then: 10,000 of them twice a second is not free
+      String empty = NoHealthyNode.warning(applied, pool.states().stream()
+          .map(ts -> new NoHealthyNode.Node(ts.target.node(), ts.placement,
+              ts.last == null || ts.last.healthy() ? null : ts.last.detail()))
+          .toList());
+      if (empty != null) {
+        warnings.add("service " + service.name() + ": " + empty);
+      }
     }
     return warnings;
   }
@@ -326,7 +328,7 @@ final class ServiceMonitor implements ApplyListener {
     discoveryChanged = false;
     ServerSet set = requested;
     long decidedAt = requestedAtNanos;
-    // /status shows the health and the set that caused this apply before HAProxy can show them.
+    // /status shows the health and the set that caused this apply once HAProxy can show them.
     sending = set;
     changes++;
     beforeApply.run();

@@ -114,6 +114,11 @@ final class TargetPool {
     return targets.isEmpty();
   }
 
+  /** How many targets are up (counted on health changes, not scanned). */
+  int upCount() {
+    return up;
+  }
+
   /** Whether a target has no verdict yet: asked on every health change until the first apply, so counted, not scanned. */
   boolean anyUnknown() {
     return unknown > 0;

@@ -49,7 +49,7 @@ public final class HaproxyFileWriter implements LbWriter {
 
   @Override
   public Future<ApplyResult> apply(ServerSet set) {
-    return apply(set, false, null);
+    return apply(set, false, null).map(Reload::result);
   }
 
   @Override
@@ -58,10 +58,18 @@ public final class HaproxyFileWriter implements LbWriter {
   }
 
   /**
+   * A reload and what the Runtime API showed of it.
+   *
+   * @param seen whether HAProxy answered on the Runtime API while the reload was checked: when it
+   *     did not at all, a failed result means "not seen", not "not loaded"
+   */
+  record Reload(ApplyResult result, boolean seen) {}
+
+  /**
    * @param force reload even when the file already says so (the running HAProxy does not)
    * @param verifyWith the Runtime API to read the loaded backend back from, or null
    */
-  Future<ApplyResult> apply(ServerSet set, boolean force, HaproxyRuntimeApi verifyWith) {
+  Future<Reload> apply(ServerSet set, boolean force, HaproxyRuntimeApi verifyWith) {
     long start = System.nanoTime();
     String text = renderer.render(service, set);
     // The process that answers before the reload: the reload counts once another one answers.
@@ -80,21 +88,18 @@ public final class HaproxyFileWriter implements LbWriter {
       String error = LbFile.installAndReload(service.lb(), text, onDisk);
       return error == null ? new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of())
           : failed(start, error);
-    }, false).compose(result -> verifyWith == null || result.outcome() != Outcome.APPLIED ? Future.succeededFuture(result)
-        : loaded(verifyWith, set, oldPid, System.nanoTime() + service.lb().commandTimeout().toNanos()).map(missing -> {
-          if (missing == null) {
-            return new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of());
+    }, false).compose(result -> verifyWith == null || result.outcome() != Outcome.APPLIED ? Future.succeededFuture(new Reload(result, true))
+        : loaded(verifyWith, set, oldPid, false, System.nanoTime() + service.lb().commandTimeout().toNanos()).map(check -> {
+          if (check.missing() == null) {
+            return new Reload(new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of()), true);
           }
-          if (missing.startsWith("runtime API ")) {
-            // Nothing answered on the socket at all: the reload is done, what it loaded is unknown.
-            return new ApplyResult(Outcome.FAILED, "reload", System.nanoTime() - start, List.of("the reload command succeeded,"
-                + " but nothing on the Runtime API shows what HAProxy loaded: " + missing));
+          if (!check.answered()) {
+            return new Reload(failed(start, "the reload command succeeded, but nothing on the Runtime API shows what HAProxy"
+                + " loaded: " + check.missing()), false);
           }
-          List<String> errors = new ArrayList<>();
-          errors.add("the reload command succeeded, but HAProxy did not load " + service.lb().file()
-              + " within " + service.lb().commandTimeout().toMillis() + " ms: " + missing
-              + " (see HAProxy's log; the file is valid and stays)");
-          return new ApplyResult(Outcome.FAILED, "reload", System.nanoTime() - start, errors);
+          return new Reload(failed(start, "the reload command succeeded, but HAProxy did not load " + service.lb().file()
+              + " within " + service.lb().commandTimeout().toMillis() + " ms: " + check.missing()
+              + " (see HAProxy's log; the file is valid and stays)"), true);
         })));
   }
 
@@ -108,11 +113,14 @@ public final class HaproxyFileWriter implements LbWriter {
     return showInfo.lines().filter(l -> l.startsWith("Pid: ")).map(l -> l.substring(5).strip()).findFirst().orElse(null);
   }
 
+  /** What the polls after a reload found: what was still missing (null: nothing), and whether HAProxy answered at all. */
+  private record Check(String missing, boolean answered) {}
+
   /**
    * Polls HAProxy until a process other than {@code oldPid} (when known) answers and its backend
-   * has the set's servers; the future holds null then, or what was still missing at the deadline.
+   * has the set's servers, or the deadline passes.
    */
-  private Future<String> loaded(HaproxyRuntimeApi api, ServerSet set, String oldPid, long deadline) {
+  private Future<Check> loaded(HaproxyRuntimeApi api, ServerSet set, String oldPid, boolean answeredBefore, long deadline) {
     String backend = service.lb().upstream();
     return api.run(List.of("show info", "show servers state " + backend)).transform(ar -> {
       String missing;
@@ -125,11 +133,12 @@ public final class HaproxyFileWriter implements LbWriter {
         missing = oldPid == null || !oldPid.equals(pid) ? servers
             : "the same HAProxy process (pid " + pid + ") still answers" + (servers == null ? "" : ", with " + servers);
       }
+      boolean answered = answeredBefore || ar.succeeded();
       if (missing == null || System.nanoTime() > deadline) {
-        return Future.succeededFuture(missing);
+        return Future.succeededFuture(new Check(missing, answered));
       }
-      Promise<String> later = Promise.promise();
-      vertx.setTimer(VERIFY_EVERY_MS, id -> loaded(api, set, oldPid, deadline).onComplete(later));
+      Promise<Check> later = Promise.promise();
+      vertx.setTimer(VERIFY_EVERY_MS, id -> loaded(api, set, oldPid, answered, deadline).onComplete(later));
       return later.future();
     });
   }
@@ -176,12 +185,6 @@ public final class HaproxyFileWriter implements LbWriter {
             "cannot write " + service.lb().file() + ": " + e.getMessage());
       }
     }, false);
-  }
-
-  /** Whether a failed reload failed only to be verified: the Runtime API showed nothing at all. */
-  static boolean unverified(ApplyResult result) {
-    return result.failed() && result.errors().size() == 1
-        && result.errors().get(0).contains("but nothing on the Runtime API shows what HAProxy loaded");
   }
 
   private static ApplyResult failed(long start, String error) {

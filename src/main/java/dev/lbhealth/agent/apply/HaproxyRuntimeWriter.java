@@ -289,13 +289,14 @@ final class HaproxyRuntimeWriter implements LbWriter {
     persistTimer = -1;
     persistNext = null;
     Future<?> quiet = persisting == null ? Future.succeededFuture() : persisting.otherwiseEmpty();
-    return quiet.compose(ignored -> file.apply(set, true, api)).compose(result -> {
+    return quiet.compose(ignored -> file.apply(set, true, api)).compose(reload -> {
+      ApplyResult result = reload.result();
       List<String> errors = new ArrayList<>();
       errors.add(why + "; fell back to a reload");
       errors.addAll(result.errors());
       ApplyResult reported = new ApplyResult(result.outcome() == Outcome.FAILED ? Outcome.FAILED : Outcome.APPLIED,
           "reload", System.nanoTime() - start, errors);
-      if (HaproxyFileWriter.unverified(result)) {
+      if (result.failed() && !reload.seen()) {
         // The reload went through, but the Runtime API cannot show what HAProxy loaded: applied,
         // and a problem of the service until HAProxy answers again.
         lbProblem = "reloaded, but cannot see what HAProxy runs: " + String.join("; ", result.errors());

@@ -251,16 +251,17 @@ public final class StatusServer {
   }
 
   /**
-   * The snapshot to serve: the latest published one (every change is in it at once), or, at most
-   * every {@link #STATUS_EVERY_MS}, one the agent made with fresh probe times. Requests that come
-   * while the agent makes it share it.
+   * The snapshot to serve: the latest published one, or one the agent makes now when something
+   * changed since (a reader who saw the LB change must see it here too), or at most every
+   * {@link #STATUS_EVERY_MS} for fresh probe times. Requests that come while the agent makes it
+   * share it.
    */
   private Future<StatusDocument> snapshot() {
     if (refreshing != null) {
       return refreshing;
     }
     long now = System.nanoTime();
-    if (now - nextRefreshNanos < 0) {
+    if (now - nextRefreshNanos < 0 && !status.changed()) {
       return Future.succeededFuture(status.latest());
     }
     nextRefreshNanos = now + STATUS_EVERY_MS * 1_000_000;

@@ -6,14 +6,23 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Where the status listener gets /status from. The agent publishes a snapshot on every change
- * (an apply, a health change); the probes' times and counts in it move without events, so they
- * are encoded again only when someone asks for /status, never on a timer: an agent nobody asks
- * spends nothing on it.
+ * Where the status listener gets /status from. The agent publishes a snapshot after every apply
+ * and, for other changes, at most every half second; a reader who comes in between gets a fresh
+ * one ({@link #changed}), so that /status is never behind what the LB shows. The probes' times
+ * and counts move without events, so they are encoded again only when someone asks for /status,
+ * never on a timer: an agent nobody asks spends nothing on it.
  */
 public interface StatusSource {
-  /** The latest published snapshot: every change is in it; the probes' times may be older. */
+  /** The latest published snapshot; the probes' times may be older, and see {@link #changed}. */
   StatusDocument latest();
+
+  /**
+   * Whether something changed since {@link #latest} was made (a health change, an apply under
+   * way): a reader then asks for {@link #refreshed} instead. Any thread.
+   */
+  default boolean changed() {
+    return false;
+  }
 
   /**
    * A snapshot whose probes' times are at most a few seconds old, made on the agent's own
