@@ -39,7 +39,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("lb-health-agent-demo");
-    Vertx vertx = Vertx.vertx();
+    // Native epoll where it loads, as `run` does: the demo runs the transport the service runs.
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     int frontend = freeOr(30036);
     int hostPort = freeOr(9890);
     Kind kind = Kind.valueOf(lb.toUpperCase(java.util.Locale.ROOT));
@@ -62,6 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
       say(indent(Files.readString(seed.lbFile())));
       round(seed.client());
       nginxNote(seed);
+      boolean truthful = believes(agent.statusPort(), "copernicus");
 
       say("\n3) Kubernetes reschedules the pod: copernicus stops it, newton starts it 300 ms later.");
       await(seed.pod("copernicus").stop());
@@ -80,6 +82,7 @@ public final class DemoCommand implements Callable<Integer> {
         Thread.sleep(10);
       }
       round(seed.client());
+      truthful &= believes(agent.statusPort(), "newton");
 
       say("\n4) What the agent reports (GET /status, abridged; the full JSON has probe times and details):");
       JsonObject service = new JsonObject(get(agent.statusPort(), "/status")).getJsonArray("services").getJsonObject(0);
@@ -92,6 +95,10 @@ public final class DemoCommand implements Callable<Integer> {
       say("   last apply: " + apply.getString("outcome") + " via " + apply.getString("method") + " in "
           + Math.round(apply.getDouble("durationMs")) + " ms");
       await(vertx.undeploy(agent.deploymentID()));
+      if (!truthful) {
+        say("\nThe agent's view did not match where the pod runs (see above): clients may have got through by the LB's retries alone.");
+        return 1;
+      }
       return 0;
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -99,6 +106,46 @@ public final class DemoCommand implements Callable<Integer> {
         walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  /**
+   * Clients getting through is not enough (fail-open and the LB's retries hide a blind agent):
+   * once the agent has settled (within 5 s: an nginx reload may still be under way), every read
+   * of /status for 2 s must show each node up and in rotation exactly where the pod runs, with no
+   * warning in /healthz. Prints what it saw; false if it never settled or a read then differed.
+   */
+  private static boolean believes(int port, String podNode) throws Exception {
+    long settleBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String wrong;
+    while ((wrong = mismatch(port, podNode)) != null && System.nanoTime() < settleBy) {
+      Thread.sleep(20);
+    }
+    int reads = 0;
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (wrong == null && System.nanoTime() < end) {
+      reads++;
+      wrong = mismatch(port, podNode);
+      Thread.sleep(50);
+    }
+    say(wrong == null
+        ? "   the agent's own view matches: " + podNode + " alone up and in rotation, in all " + reads + " reads of /status over 2 s"
+        : "   MISMATCH: the pod runs on " + podNode + " but the agent shows " + wrong);
+    return wrong == null;
+  }
+
+  /** What in /status or /healthz differs from the pod running on {@code podNode} alone, or null. */
+  private static String mismatch(int port, String podNode) throws Exception {
+    JsonObject service = new JsonObject(get(port, "/status")).getJsonArray("services").getJsonObject(0);
+    for (Object o : service.getJsonArray("nodes")) {
+      JsonObject node = (JsonObject) o;
+      boolean here = node.getString("name").equals(podNode);
+      if (!node.getString("health").equals(here ? "up" : "down") || node.getBoolean("inRotation") != here) {
+        return node.getString("name") + " " + node.getString("health") + (node.getBoolean("inRotation") ? ", in rotation" : "")
+            + (node.getJsonObject("lastProbe") == null ? "" : " (last probe: " + node.getJsonObject("lastProbe").getString("detail") + ")");
+      }
+    }
+    JsonObject healthz = new JsonObject(get(port, "/healthz"));
+    return healthz.getJsonArray("warnings").isEmpty() ? null : "/healthz warns: " + healthz.getJsonArray("warnings").getString(0);
   }
 
   private void round(LbClient client) {

@@ -79,6 +79,45 @@ class RealSystemdIT {
     return box.exec("python3", "/mnt/host/lb-client.py", "127.0.0.1", "30036").out().strip();
   }
 
+  /**
+   * What the agent believes, asked over its status API inside the box: every node of the first
+   * service up and in rotation exactly where the pod runs, no fail-open, no warning in /healthz,
+   * in ten reads in a row (a blind agent plus fail-open and redispatch still lets clients through).
+   */
+  private static void believes(NspawnContainer box, String podNode) throws Exception {
+    String[] last = {""};
+    try {
+      waitFor(Duration.ofSeconds(15), "the agent to see the pod on " + podNode, () -> {
+        for (int i = 0; i < 10; i++) {
+          last[0] = box.exec("curl", "-s", "http://127.0.0.1:9900/status").out() + "\n"
+              + box.exec("curl", "-s", "http://127.0.0.1:9900/healthz").out();
+          if (!matches(last[0], podNode)) {
+            return false;
+          }
+        }
+        return true;
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("the agent does not believe the pod runs on " + podNode + " alone:\n" + last[0] + "\n" + journal(box), e);
+    }
+  }
+
+  private static boolean matches(String statusAndHealthz, String podNode) {
+    String[] parts = statusAndHealthz.split("\n", 2);
+    try {
+      io.vertx.core.json.JsonObject service = new io.vertx.core.json.JsonObject(parts[0]).getJsonArray("services").getJsonObject(0);
+      io.vertx.core.json.JsonObject healthz = new io.vertx.core.json.JsonObject(parts[1]);
+      boolean nodes = service.getJsonArray("nodes").stream().map(io.vertx.core.json.JsonObject.class::cast).allMatch(n -> {
+        boolean here = n.getString("name").equals(podNode);
+        return n.getString("health").equals(here ? "up" : "down") && n.getBoolean("inRotation") == here;
+      });
+      return nodes && !service.getBoolean("failOpen") && healthz.getJsonArray("warnings").isEmpty()
+          && "ok".equals(healthz.getString("status"));
+    } catch (RuntimeException notYet) {
+      return false;
+    }
+  }
+
   private static String show(NspawnContainer box, String property) throws Exception {
     return box.exec("systemctl", "show", "-p", property, "--value", "lb-health-agent").out().strip();
   }
@@ -105,6 +144,7 @@ class RealSystemdIT {
       assertEquals("active", show(box, "ActiveState"), journal(box));
       assertEquals("copernicus", client(box), journal(box));
       assertTrue(show(box, "StatusText").contains("rsync-ssh: in rotation [copernicus], 1/3 up"), show(box, "StatusText"));
+      believes(box, "copernicus");
 
       assertEquals(0, box.exec("systemctl", "stop", "lb-health-agent").exit());
       long start = System.nanoTime();
@@ -123,6 +163,7 @@ class RealSystemdIT {
       for (int i = 0; i < 3; i++) {
         assertEquals("newton", client(box), "every connection reaches the pod");
       }
+      believes(box, "newton");
       assertEquals(worker, box.exec("sh", "-c", "pgrep -P $(systemctl show -p MainPID --value haproxy)").out().strip(), "no reload");
       try {
         // Contains, not starts with: a GC pause or a busy machine may put "warning: agent
@@ -135,9 +176,12 @@ class RealSystemdIT {
 
       // systemctl reload with an invalid config: the agent keeps running on the old one.
       String mainPid = show(box, "MainPID");
-      assertEquals(0, box.bash("cp /etc/lb-health-agent/agent.yaml /root/good.yaml && echo 'colour: blue' >> /etc/lb-health-agent/agent.yaml"
-          + " && systemctl reload lb-health-agent").exit());
-      waitFor(Duration.ofSeconds(10), "the rejection", () -> journal(box).contains("config reload rejected, still running the previous config"));
+      // systemctl reload fails for it (ExecReload waits for the agent's verdict) and says why.
+      Shell rejected = box.bash("cp /etc/lb-health-agent/agent.yaml /root/good.yaml && echo 'colour: blue' >> /etc/lb-health-agent/agent.yaml"
+          + " && systemctl reload lb-health-agent");
+      assertNotEquals(0, rejected.exit(), rejected.out());
+      assertTrue(journal(box).contains("config reload rejected, still running the previous config"), journal(box));
+      assertTrue(journal(box).contains("colour"), "the reload's own output names the bad key: " + journal(box));
       assertEquals(mainPid, show(box, "MainPID"));
       assertEquals("newton", client(box));
 
@@ -166,6 +210,12 @@ class RealSystemdIT {
         throw new AssertionError(box.bash("cat /etc/haproxy/conf.d/rsync-ssh.cfg").out() + "\n" + journal(box), e);
       }
       assertEquals(0, box.exec("systemctl", "stop", "haproxy").exit());
+      // A stopped HAProxy is the agent's problem at once: /healthz 503 (keepalived fails over).
+      // The drift check (10 s) finds it and runs the reload command, reload-or-restart: HAProxy
+      // comes back by itself; or the operator starts it first.
+      waitFor(Duration.ofSeconds(15), "/healthz to fail or HAProxy to be back", () ->
+          box.exec("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:9900/healthz").out().strip().equals("503")
+              || box.exec("systemctl", "is-active", "haproxy").out().strip().equals("active"));
       assertEquals(0, box.exec("systemctl", "start", "haproxy").exit());
       String afterStart = client(box);
       if (!afterStart.equals("newton")) {
@@ -178,7 +228,8 @@ class RealSystemdIT {
       pod(box, "galileo", "127.0.0.3", 9890, true);
       waitFor(Duration.ofSeconds(15), "galileo alone in rotation", () -> journal(box).contains("in rotation now [galileo] (healthy) via runtime-api"));
       assertEquals("galileo", client(box));
-      waitFor(Duration.ofSeconds(5), "/healthz", () -> box.exec("curl", "-sf", "http://127.0.0.1:9900/healthz").exit() == 0);
+      waitFor(Duration.ofSeconds(15), "/healthz", () -> box.exec("curl", "-sf", "http://127.0.0.1:9900/healthz").exit() == 0);
+      believes(box, "galileo");
 
       // A hung agent: the watchdog (WatchdogSec=10s) kills it and systemd starts it again.
       String hung = show(box, "MainPID");
@@ -204,7 +255,7 @@ class RealSystemdIT {
         lb_health_agent_services:
           - name: rsync-ssh
             port: 9890
-            probe: {type: banner, expect: "SSH-2.0-"}
+            probe: {type: banner, expect: "SSH-2.0-", interval: 80ms, timeout: 60ms}
             nodes:
               - {name: copernicus, address: 127.0.0.2}
               - {name: galileo, address: 127.0.0.3}
@@ -227,6 +278,7 @@ class RealSystemdIT {
           "idempotent: " + second.out().substring(second.out().indexOf("PLAY RECAP")));
       assertEquals("active\nactive", box.exec("systemctl", "is-active", "lb-health-agent", "haproxy").out().strip());
       assertEquals("newton", client(box), "a client through the LB's frontend reaches the pod");
+      believes(box, "newton");
       pod(box, "newton", "127.0.0.4", 9890, false);
       pod(box, "copernicus", "127.0.0.2", 9890, true);
       waitFor(Duration.ofSeconds(15), "copernicus alone in rotation", () -> box.exec("journalctl", "-u", "lb-health-agent", "-o", "cat")
@@ -234,6 +286,7 @@ class RealSystemdIT {
       for (int i = 0; i < 3; i++) {
         assertEquals("copernicus", client(box), "every connection reaches the pod");
       }
+      believes(box, "copernicus");
     }
   }
 
@@ -251,6 +304,7 @@ class RealSystemdIT {
       for (int i = 0; i < 3; i++) {
         assertEquals("newton", client(box), "every connection reaches the pod");
       }
+      believes(box, "newton");
       assertFalse(journal(box).contains(" WARN  MeterRegistry"), journal(box));
     }
   }
