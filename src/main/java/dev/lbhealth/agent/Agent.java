@@ -130,7 +130,9 @@ public final class Agent extends VerticleBase {
       }
       // STATUS= follows what ends with time alone (an overload forgotten, an LB found down) as
       // /healthz does: it is sent only when its text changed.
-      systemdStatusSoon();
+      if (!readyNow()) {
+        systemdStatusSoon();
+      }
     });
     metrics.eventLoopDelay(eventLoopDelayMicros);
     timers.watchStalls();
@@ -224,16 +226,27 @@ public final class Agent extends VerticleBase {
   /** After any apply: the first time every service has applied, tell systemd we are ready. */
   private void applied() {
     publishSnapshot();
-    if (!ready && monitors.size() == config.services().size() && monitors.values().stream().allMatch(ServiceMonitor::servedOnce)) {
-      ready = true;
-      warmUpEndMillis = timers.nowMillis() + WARM_UP_GRACE_MS;
-      LOG.info("ready: every service's first apply succeeded");
-      systemd.send("READY=1\nSTATUS=" + systemdStatus());
-      sentStatus = systemdStatus();
-      sentStatusAtNanos = System.nanoTime();
-    } else {
+    if (!readyNow()) {
       systemdStatusSoon();
     }
+  }
+
+  /**
+   * READY=1 the first time every service has applied and its LB is seen serving it; true if it
+   * was sent now. Asked after every apply and every half second (an LB problem can clear without
+   * an apply).
+   */
+  private boolean readyNow() {
+    if (ready || monitors.size() != config.services().size() || !monitors.values().stream().allMatch(ServiceMonitor::servedOnce)) {
+      return false;
+    }
+    ready = true;
+    warmUpEndMillis = timers.nowMillis() + WARM_UP_GRACE_MS;
+    LOG.info("ready: every service's first apply succeeded and its LB serves it");
+    sentStatus = systemdStatus();
+    sentStatusAtNanos = System.nanoTime();
+    systemd.send("READY=1\nSTATUS=" + sentStatus);
+    return true;
   }
 
   /** What {@code systemctl status} shows: every service in one line, problems first. */

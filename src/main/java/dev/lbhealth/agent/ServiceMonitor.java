@@ -198,9 +198,13 @@ final class ServiceMonitor implements ApplyListener {
     return lastApply != null;
   }
 
-  /** Whether an apply has succeeded: the LB has had this service's servers at least once. */
+  /**
+   * Whether an apply has succeeded and the LB is seen to serve it: the LB has had this service's
+   * servers at least once, and nothing says it does not run them now (a reload the Runtime API
+   * cannot show, an LB down).
+   */
   boolean servedOnce() {
-    return applied != null;
+    return applied != null && writer.problem() == null;
   }
 
   /** One short line for systemd's STATUS=: what is in rotation, how many nodes are up. */

@@ -68,14 +68,39 @@ class HaproxyTruthTest {
   }
 
   /** The demo's config (the shipped timing), with damping off and a drift check every 200 ms. */
-  private void startAgent(String... inRotation) throws Exception {
-    String yaml = seed.agentConfigYaml("all-nodes")
+  private String config() throws Exception {
+    return seed.agentConfigYaml("all-nodes")
         .replace("      jitter: 0.1\n", "      jitter: 0.1\n      damping: off\n")
         .replace("      runtime-api: ", "      drift-check: 200ms\n      runtime-api: ");
+  }
+
+  private void deploy(String yaml) throws Exception {
     agent = new Agent(ConfigLoader.parse(yaml, "test"), SystemdNotifier.fromEnvironment(Map.of("NOTIFY_SOCKET", systemd.path.toString())),
         AgentMetrics.prometheus());
     get(vertx.deployVerticle(agent));
+  }
+
+  private void startAgent(String... inRotation) throws Exception {
+    deploy(config());
     await().atMost(Duration.ofSeconds(10)).until(() -> healthz().statusCode() == 200 && haproxy.inRotation().equals(List.of(inRotation)));
+  }
+
+  /**
+   * A Runtime API the agent cannot use (here a wrong path; on a box, a user not in group
+   * haproxy): the fallback reload still goes out, but the agent cannot see what HAProxy runs, so
+   * it is never "ok" and never tells systemd that every service's first apply succeeded.
+   */
+  @Test
+  void aRuntimeApiTheAgentCannotUseIsAProblemNotASilentSuccess() throws Exception {
+    deploy(config().replace("      runtime-api: " + haproxy.runtimeSocket(), "      runtime-api: " + dir.resolve("nowhere.sock"))
+        .replace("      command-timeout: 10s\n", "").replace("      drift-check: 200ms\n", "      drift-check: 200ms\n      command-timeout: 1s\n"));
+    await().atMost(Duration.ofSeconds(15)).until(() -> service().containsKey("lastApply"));
+    HttpResponse<String> health = healthz();
+    assertEquals(503, health.statusCode(), health.body());
+    String problem = new JsonObject(health.body()).getJsonArray("problems").getString(0);
+    assertTrue(problem.contains("cannot see what HAProxy runs") && problem.contains("nowhere.sock"), problem);
+    assertTrue(systemd.received.stream().noneMatch(m -> m.startsWith("READY=1")), "no READY while the LB cannot be seen: " + systemd.received);
+    assertEquals(List.of("copernicus"), haproxy.inRotation(), "the reload itself went out: HAProxy serves the file");
   }
 
   private HttpResponse<String> request(String path) throws Exception {

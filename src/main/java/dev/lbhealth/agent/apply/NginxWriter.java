@@ -36,6 +36,10 @@ public final class NginxWriter implements LbWriter {
   private volatile String lbProblem;
   private final long liveTimer;
   private boolean looking;
+  /** A stopped nginx is brought back (the reload command) at most this often. */
+  private static final long RECOVER_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+  /** When the reload command last ran to bring nginx back; read and written on a worker, one look at a time. */
+  private volatile long lastRecoveryNanos = System.nanoTime() - RECOVER_EVERY_NANOS;
 
   public NginxWriter(Vertx vertx, ServiceConfig service) {
     this(vertx, service, new NginxRenderer());
@@ -62,8 +66,9 @@ public final class NginxWriter implements LbWriter {
 
   /**
    * On the drift-check timer: is nginx running (a master process of this config folder)? If not,
-   * that is a problem of the service at once, and the reload command is run once per look to bring
-   * it back (Debian's {@code systemctl reload-or-restart nginx} starts a stopped nginx).
+   * that is a problem of the service at once, and the reload command is run to bring it back
+   * (Debian's {@code systemctl reload-or-restart nginx} starts a stopped nginx), at most every
+   * {@link #RECOVER_EVERY_NANOS}; the problem then says whether that helped.
    */
   private void lookForMaster() {
     if (!appliedOnce || looking) {
@@ -75,7 +80,13 @@ public final class NginxWriter implements LbWriter {
         return null;
       }
       String gone = "nginx is not running (no master process of " + service.lb().configRoot() + ")";
-      lbProblem = gone + "; bringing it back with the reload command";
+      if (System.nanoTime() - lastRecoveryNanos < RECOVER_EVERY_NANOS) {
+        return lbProblem != null ? lbProblem : gone; // tried a moment ago: as reported then
+      }
+      lastRecoveryNanos = System.nanoTime();
+      if (lbProblem == null) {
+        lbProblem = gone + "; bringing it back with the reload command";
+      }
       String error = Commands.run(service.lb().reload(), service.lb().commandTimeout());
       long deadline = System.nanoTime() + Math.min(service.lb().commandTimeout().toNanos(), MAX_RELOAD_WAIT_NANOS);
       while (NginxWorkers.count(PROC, service.lb().configRoot()).masterPid() < 0) {

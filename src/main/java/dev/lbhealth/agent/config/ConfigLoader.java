@@ -410,8 +410,9 @@ public final class ConfigLoader {
     Duration driftCheck = s.duration("drift-check", LbConfig.DEFAULT_DRIFT_CHECK);
     LbConfig.OnDrift onDrift = s.choice("on-drift", LbConfig.OnDrift.class, LbConfig.OnDrift.CORRECT);
     for (String key : List.of("drain-timeout", "drift-check", "on-drift")) {
-      if (s.has(key) && runtimeApi == null) {
-        s.error(key, "only applies with runtime-api (HAProxy's Runtime API)");
+      // nginx: drift-check is how often its master process is looked for.
+      if (s.has(key) && runtimeApi == null && !(key.equals("drift-check") && kind == Kind.NGINX)) {
+        s.error(key, "only applies with runtime-api (HAProxy's Runtime API)" + (key.equals("drift-check") ? " or kind nginx" : ""));
       }
     }
     if (driftCheck.toMillis() < 100) {
