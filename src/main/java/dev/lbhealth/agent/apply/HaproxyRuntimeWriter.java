@@ -410,8 +410,9 @@ final class HaproxyRuntimeWriter implements LbWriter {
       }
       String gone = e instanceof LbGone ? e.getMessage() : "HAProxy does not answer (" + e.getMessage() + ")";
       if (!(e instanceof LbGone) && !answeredOnce) {
-        lbProblem = gone; // never seen answering (a wrong path, a missing group): no reload can help
-        return Future.failedFuture(gone);
+        // Never seen answering (a wrong path, the agent's user not in group haproxy): no reload can help.
+        lbProblem = "cannot see what HAProxy runs: " + gone;
+        return Future.failedFuture(lbProblem);
       }
       if (System.nanoTime() - lastRecoveryNanos < RECOVER_EVERY_NANOS) {
         return Future.failedFuture(lbProblem); // tried a moment ago: the problem stands as reported then
