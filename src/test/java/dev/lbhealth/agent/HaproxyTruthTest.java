@@ -234,6 +234,33 @@ class HaproxyTruthTest {
             && f[7].equals(f[8]));
   }
 
+  /**
+   * A node given by host name: HAProxy's Runtime API takes addresses only, so the agent resolves
+   * the name; HAProxy runs the address, the agent sees it as the same server (no endless drift,
+   * no reload per change), and switches it live.
+   */
+  @Test
+  void aNodeGivenByHostNameIsSwitchedLiveAtItsAddress() throws Exception {
+    dev.lbhealth.agent.demo.PretendPod onLocalhost = new dev.lbhealth.agent.demo.PretendPod(vertx, "copernicus", "127.0.0.1", seed.hostPort());
+    get(seed.pod("copernicus").stop());
+    get(onLocalhost.start());
+    deploy(config().replace("{ name: copernicus, address: 127.0.0.2 }", "{ name: copernicus, address: localhost }"));
+    String at = "copernicus 127.0.0.1:" + seed.hostPort() + " ";
+    await().atMost(Duration.ofSeconds(10)).until(() -> healthz().statusCode() == 200
+        && haproxy.servers().contains(at + "ready") && haproxy.inRotation().equals(List.of("copernicus")));
+
+    get(onLocalhost.stop());
+    get(seed.pod("galileo").start());
+    await().atMost(Duration.ofSeconds(5)).until(() -> haproxy.inRotation().equals(List.of("galileo")));
+    get(onLocalhost.start());
+    await().atMost(Duration.ofSeconds(5)).until(() -> haproxy.inRotation().equals(List.of("copernicus", "galileo")));
+    JsonObject service = service();
+    assertEquals("runtime-api", service.getJsonObject("lastApply").getString("method"), service.encode());
+    assertEquals(null, service.getValue("lastDrift"), "HAProxy's address for the name is no drift");
+    assertEquals(200, healthz().statusCode());
+    get(onLocalhost.stop());
+  }
+
   /** An overload warning that has run out leaves STATUS= as it leaves /healthz. */
   @Test
   void anOverloadThatEndedLeavesTheStatusLine() throws Exception {

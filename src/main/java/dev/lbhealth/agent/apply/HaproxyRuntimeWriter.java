@@ -6,6 +6,7 @@ import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.discovery.Target;
+import io.netty.util.NetUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -104,7 +105,43 @@ final class HaproxyRuntimeWriter implements LbWriter {
   @Override
   public Future<ApplyResult> apply(ServerSet set) {
     wanted = set;
-    return enqueue(() -> sync(set, System.nanoTime()));
+    long start = System.nanoTime();
+    return enqueue(() -> resolved(set).compose(r -> {
+      if (wanted == set) {
+        wanted = r; // the drift check compares what was applied by identity
+      }
+      return sync(r, start);
+    }, e -> Future.succeededFuture(new ApplyResult(Outcome.FAILED, "none", System.nanoTime() - start, List.of(e.getMessage())))));
+  }
+
+  /**
+   * The set with every node given by host name at its address: HAProxy's Runtime API takes
+   * addresses only ({@code set server ... addr NAME} is refused) and shows addresses, so a name
+   * is resolved here (as the system resolves it, /etc/hosts first) and HAProxy, the comparison
+   * and the file all get the address. The set itself when every node is an address.
+   */
+  private Future<ServerSet> resolved(ServerSet set) {
+    if (set.servers().stream().allMatch(s -> NetUtil.isValidIpV4Address(s.target().address())
+        || NetUtil.isValidIpV6Address(s.target().address()))) {
+      return Future.succeededFuture(set);
+    }
+    return vertx.executeBlocking(() -> {
+      List<ServerSet.Server> servers = new ArrayList<>(set.size());
+      for (ServerSet.Server s : set.servers()) {
+        Target t = s.target();
+        String address = t.address();
+        if (!NetUtil.isValidIpV4Address(address) && !NetUtil.isValidIpV6Address(address)) {
+          try {
+            address = java.net.InetAddress.getByName(address).getHostAddress();
+          } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("node " + t.node() + ": host name " + t.address()
+                + " does not resolve, and HAProxy's Runtime API takes addresses only");
+          }
+        }
+        servers.add(new ServerSet.Server(new Target(t.service(), t.node(), address, t.port()), s.state()));
+      }
+      return new ServerSet(servers, set.reason());
+    }, false);
   }
 
   @Override
