@@ -2,9 +2,9 @@ package dev.lbhealth.agent;
 
 import dev.lbhealth.agent.config.LbConfig.Kind;
 
-/** The seed's scenario end to end with a real nginx. */
+/** The seed's scenario end to end, the agent on native epoll, with a real nginx. */
 class NginxSeedEndToEndTest extends SeedEndToEnd {
   NginxSeedEndToEndTest() {
-    super(Kind.NGINX);
+    super(Kind.NGINX, true);
   }
 }

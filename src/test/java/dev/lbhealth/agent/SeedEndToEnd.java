@@ -35,15 +35,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The seed's problem end to end, once with HAProxy and once with nginx: the real LB on
  * 127.0.0.1, pretend pods on the nodes' loopback addresses 127.0.0.2-4, the agent in between;
  * assertions are what a client (or the LB's own log) shows, and what the agent believes (each
- * node's health and rotation in /status) against where the pod really runs. The agent runs on
- * Netty's native epoll, as {@code run} does (the transport on which banner probes once went
- * blind); the NIO side of the same checks is {@code HaproxyTruthTest}'s.
+ * node's health and rotation in /status) against where the pod really runs. Each LB is run with
+ * the agent on Netty's native epoll, as {@code run} does (the transport on which banner probes
+ * once went blind), and on NIO, where epoll does not load.
  */
 abstract class SeedEndToEnd {
   private final Kind kind;
+  private final boolean nativeTransport;
 
-  SeedEndToEnd(Kind kind) {
+  SeedEndToEnd(Kind kind, boolean nativeTransport) {
     this.kind = kind;
+    this.nativeTransport = nativeTransport;
   }
 
   @TempDir Path dir;
@@ -54,8 +56,8 @@ abstract class SeedEndToEnd {
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx(BlockedThreadWatch.strictOptions().setPreferNativeTransport(true));
-    assertTrue(vertx.isNativeTransportEnabled(), "native epoll loads here: " + vertx.unavailableNativeTransportCause());
+    vertx = Vertx.vertx(BlockedThreadWatch.strictOptions().setPreferNativeTransport(nativeTransport));
+    assertEquals(nativeTransport, vertx.isNativeTransportEnabled(), "native epoll loads here: " + vertx.unavailableNativeTransportCause());
     seed = new SeedScenario(vertx, dir, kind, SeedScenario.freePort(), SeedScenario.freePort());
     get(seed.pod("copernicus").start());
     seed.writeUnmanagedBackend();
