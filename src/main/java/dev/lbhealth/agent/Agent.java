@@ -76,7 +76,7 @@ public final class Agent extends VerticleBase {
    */
   static final long WARM_UP_GRACE_MS = 2_000;
   /** Stalls that ended up to this time (the timers' clock) are part of the start; Long.MAX_VALUE until ready. */
-  private long warmUpEndMillis = Long.MAX_VALUE;
+  private volatile long warmUpEndMillis = Long.MAX_VALUE;
   /** STATUS= at most this often (systemd keeps only the latest). */
   private static final long STATUS_EVERY_MS = 1_000;
   private static final int STATUS_MAX_CHARS = 400;
@@ -464,6 +464,11 @@ public final class Agent extends VerticleBase {
     return "agent overloaded: its event loop was held up for " + timers.lastStallMillis() + " ms, "
         + (timers.nowMillis() - timers.lastStallEndMillis()) / 1000 + " s ago (GC pause or blocked loop);"
         + " probe timeouts meanwhile are not counted against nodes";
+  }
+
+  /** Whether the start is over: a stall from now on is an overload (for tests). */
+  boolean pastWarmUp() {
+    return timers != null && timers.nowMillis() > warmUpEndMillis;
   }
 
   /** The agent's own context (tests hold it up to see the agent stay truthful). */

@@ -266,7 +266,7 @@ class HaproxyTruthTest {
   void anOverloadThatEndedLeavesTheStatusLine() throws Exception {
     startAgent("copernicus");
     agent.overloadMemoryMs = 1_500;
-    Thread.sleep(Agent.WARM_UP_GRACE_MS); // past the start, whose pauses are warm-up
+    await().atMost(Duration.ofMillis(Agent.WARM_UP_GRACE_MS + 2_000)).until(agent::pastWarmUp); // the start's pauses are warm-up
     agent.agentContext().runOnContext(v -> {
       long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
       while (System.nanoTime() < end) {
