@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cp=$(scripts/test-classpath.sh)
-LOG_LEVEL=WARN exec java -Dagent.jvm="$(bench/unit-jvm-options.sh)" -cp "$cp" dev.lbhealth.agent.demo.EventToLiveBenchmark "$@"
+LOG_LEVEL=WARN exec java $BENCH_OPTS -Dagent.jvm="$(bench/unit-jvm-options.sh)" -cp "$cp" dev.lbhealth.agent.demo.EventToLiveBenchmark "$@"

@@ -43,7 +43,10 @@ public final class EventToLiveBenchmark {
       Path config = dir.resolve("agent.yaml");
       Files.writeString(config, seed.agentConfigYaml("no-nodes")
           .replace("  port: 0\n", "  port: " + statusPort + "\n")
-          .replace("      jitter: 0.1\n", "      jitter: 0.1\n      damping: off\n"));
+          .replace("      jitter: 0.1\n", "      jitter: 0.1\n      damping: off\n")
+          // -Dprobe.type=tcp: the half-open tcp probe instead of the demo's banner probe
+          .replace("      type: banner\n      expect: \"SSH-2.0-\"\n", "      type: " + System.getProperty("probe.type", "banner") + "\n"
+              + (System.getProperty("probe.type", "banner").equals("banner") ? "      expect: \"SSH-2.0-\"\n" : "")));
       agent = AgentProcess.run(config, dir.resolve("agent.log"));
       HttpClient http = HttpClient.newHttpClient();
       URI base = URI.create("http://127.0.0.1:" + statusPort);
