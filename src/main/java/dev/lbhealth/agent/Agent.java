@@ -159,8 +159,8 @@ public final class Agent extends VerticleBase {
       // A SIGHUP added Kubernetes discovery to an agent started without a kubernetes section.
       throw new IllegalStateException("the kubernetes section takes effect at the next restart");
     }
-    KubernetesBackendSource source = new KubernetesBackendSource(vertx, kubernetes, service);
-    metrics.kubernetesConnected(service.name(), source::connected);
+    KubernetesBackendSource source = new KubernetesBackendSource(vertx, kubernetes, config.kubernetes(), service);
+    metrics.kubernetesConnected(service.name(), source::connected, source::viewAgeMillis);
     return source;
   }
 

@@ -216,6 +216,12 @@ final class ServiceMonitor implements ApplyListener {
 
   /** Null while healthy, else why not (for /healthz). */
   String problem() {
+    if (lastApply == null && discoveryKnown && discovery != null && !discovery.listed() && pool.isEmpty()) {
+      // The API has not listed within the source's first wait (forbidden, away): the LB keeps the
+      // servers it has, and the warning says why nothing is known. Both boxes of a pair see the
+      // same API: no reason to fail over.
+      return null;
+    }
     if (lastApply == null && discoveryKnown && pool.isEmpty()) {
       return "service " + service.name() + ": no targets (no static nodes, and discovery found none)";
     }
@@ -454,7 +460,9 @@ final class ServiceMonitor implements ApplyListener {
         .put("warnings", new JsonArray(warnings()))
         .put("failOpen", failsOpen());
     if (discovery != null) {
-      out.put("discovery", new JsonObject().put("source", discovery.describe()).put("problem", discovery.problem()));
+      long age = discovery.viewAgeMillis();
+      out.put("discovery", new JsonObject().put("source", discovery.describe()).put("problem", discovery.problem())
+          .put("listed", discovery.listed()).put("viewAgeSeconds", age < 0 ? null : Math.round(age / 100.0) / 10.0));
     }
     if (shown != null) {
       out.put("serverSet", new JsonObject()

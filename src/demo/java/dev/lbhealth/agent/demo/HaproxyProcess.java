@@ -99,6 +99,13 @@ public final class HaproxyProcess implements LbProcess {
     return up;
   }
 
+  /** From HAProxy itself: servers in rotation without the drain flag. */
+  @Override
+  public List<String> takingNewConnections() throws IOException {
+    return servers().stream().map(s -> s.split(" ")).filter(f -> f[2].equals("ready")).map(f -> f[0])
+        .filter(inRotation()::contains).toList();
+  }
+
   /**
    * Sends one line to the Runtime API and returns HAProxy's whole answer (blocking; for the
    * demo and the tests, not the agent).

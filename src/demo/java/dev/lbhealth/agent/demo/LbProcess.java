@@ -28,6 +28,11 @@ public interface LbProcess extends AutoCloseable {
   /** The nodes it sends traffic to now, as far as it tells. */
   List<String> inRotation() throws IOException;
 
+  /** The nodes it sends new connections to now (in rotation and not draining). */
+  default List<String> takingNewConnections() throws IOException {
+    return inRotation();
+  }
+
   /** How many times it has reloaded its config so far. */
   int reloads() throws IOException;
 

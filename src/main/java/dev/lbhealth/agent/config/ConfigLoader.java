@@ -286,7 +286,8 @@ public final class ConfigLoader {
   }
 
   private static KubernetesConfig kubernetes(Section s) {
-    s.rejectUnknown(Set.of("kubeconfig", "server", "token-file", "ca-file"));
+    s.rejectUnknown(Set.of("kubeconfig", "server", "token-file", "ca-file", "check-interval", "stale-after",
+        "probes-decide-after", "allow-addresses"));
     Path kubeconfig = readableFile(s, "kubeconfig");
     if (kubeconfig != null && !isKubeconfig(kubeconfig)) {
       s.error("kubeconfig", kubeconfig + " is not a kubeconfig (a YAML file with clusters and users)");
@@ -309,7 +310,38 @@ public final class ConfigLoader {
     if (kubeconfig != null && (s.has("token-file") || s.has("ca-file"))) {
       s.error(s.has("token-file") ? "token-file" : "ca-file", "only applies with server (a kubeconfig holds its own)");
     }
-    return new KubernetesConfig(kubeconfig, server, token, ca);
+    return new KubernetesConfig(kubeconfig, server, token, ca, freshness(s), allowAddresses(s));
+  }
+
+  private static KubernetesConfig.Freshness freshness(Section s) {
+    KubernetesConfig.Freshness d = KubernetesConfig.Freshness.DEFAULT;
+    Duration check = s.duration("check-interval", d.checkInterval());
+    Duration stale = s.duration("stale-after", d.staleAfter());
+    Duration decide = s.duration("probes-decide-after", d.probesDecideAfter());
+    if (check.compareTo(Duration.ofMillis(100)) < 0) {
+      s.error("check-interval", Durations.format(check) + " is too short (at least 100ms)");
+    }
+    if (stale.compareTo(check.multipliedBy(2)) < 0) {
+      s.error("stale-after", Durations.format(stale) + " must be at least twice check-interval (" + Durations.format(check)
+          + "): a read may take up to check-interval");
+    }
+    if (decide.compareTo(stale) < 0) {
+      s.error("probes-decide-after", Durations.format(decide) + " must not be shorter than stale-after (" + Durations.format(stale) + ")");
+    }
+    return new KubernetesConfig.Freshness(check, stale, decide);
+  }
+
+  private static List<AddressRange> allowAddresses(Section s) {
+    List<AddressRange> ranges = new ArrayList<>();
+    List<String> texts = s.strings("allow-addresses");
+    for (int i = 0; i < texts.size(); i++) {
+      try {
+        ranges.add(AddressRange.parse(texts.get(i)));
+      } catch (IllegalArgumentException e) {
+        s.error("allow-addresses[" + i + "]", e.getMessage());
+      }
+    }
+    return ranges;
   }
 
   private static boolean isKubeconfig(Path file) {

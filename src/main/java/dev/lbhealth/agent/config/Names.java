@@ -46,6 +46,11 @@ public final class Names {
     return HOSTNAME.matcher(s).matches();
   }
 
+  /** An IPv4 or IPv6 literal (not a host name). */
+  public static boolean isIpLiteral(String s) {
+    return isAddress(s) && (s.contains(":") || IPV4.matcher(s).matches());
+  }
+
   /** A value as error messages quote it: at most 80 characters. */
   public static String cut(String s) {
     return s.length() <= 80 ? s : s.substring(0, 77) + "...";

@@ -115,6 +115,28 @@ final class Section {
     return items;
   }
 
+  /** A list of texts at key, empty when absent; each item's path in the error when one is not text. */
+  List<String> strings(String key) {
+    JsonNode child = node.get(key);
+    List<String> items = new ArrayList<>();
+    if (child == null || child.isNull()) {
+      return items;
+    }
+    if (!child.isArray()) {
+      error(key, "must be a list");
+      return items;
+    }
+    for (int i = 0; i < child.size(); i++) {
+      JsonNode v = child.get(i);
+      if (!v.isValueNode() || v.isBoolean() || v.isNull()) {
+        errors.add(path(key) + "[" + i + "]: must be text, got " + v);
+      } else {
+        items.add(v.asText());
+      }
+    }
+    return items;
+  }
+
   String string(String key, String fallback) {
     JsonNode v = node.get(key);
     if (v == null || v.isNull()) {

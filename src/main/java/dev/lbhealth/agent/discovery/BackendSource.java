@@ -11,9 +11,9 @@ import java.util.function.Consumer;
  *
  * <p>Threading: {@link #start} and {@link #stop} are called on the agent's context, and the
  * listener is always called there too (a source hops onto it from its own threads). Failure:
- * when the source loses its view (the API out of reach, forbidden), it keeps telling the last
- * targets it knew, with placement {@link Placement#UNKNOWN} so that probes alone decide, and
- * says why in {@link #problem}; it never empties the view because it lost contact.
+ * when the source cannot confirm its view (the API out of reach, silent, forbidden), what it last
+ * saw stays true; it says so in {@link #problem} and {@link #viewAgeMillis}, and never empties
+ * the view because it lost contact.
  */
 public interface BackendSource {
   /**
@@ -24,8 +24,14 @@ public interface BackendSource {
 
   Future<Void> stop();
 
-  /** Null while the view is current, else why not (for /status and /healthz). */
+  /** Null while the view is current, else why not (for /status and /healthz warnings). */
   String problem();
+
+  /** How long ago the view was last confirmed by its origin, or -1 if never. */
+  long viewAgeMillis();
+
+  /** Whether the source has ever had a view from its origin (before that, the LB is left as it is). */
+  boolean listed();
 
   /** What it watches, for /status: e.g. {@code kubernetes default/name=hc-rsyncer-app}. */
   String describe();

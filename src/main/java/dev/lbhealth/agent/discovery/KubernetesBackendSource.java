@@ -1,17 +1,25 @@
 package dev.lbhealth.agent.discovery;
 
+import dev.lbhealth.agent.config.Durations;
+import dev.lbhealth.agent.config.KubernetesConfig;
 import dev.lbhealth.agent.config.ServiceConfig;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -22,39 +30,68 @@ import org.slf4j.LoggerFactory;
  * service's Pods (namespace and label selector), started with {@code start()}, never the blocking
  * {@code run()}. Informer callbacks run on the client's threads; they only note that something
  * changed and hop onto the agent's context, where the view is computed from the informers' caches
- * ({@link KubernetesView}), so a burst of events costs one computation. The informers re-list on
- * their own after a {@code 410 Gone}. While either informer is not watching (the API out of
- * reach, forbidden), the last view is kept with every placement {@link Placement#UNKNOWN}, so
- * probes alone decide and nothing is emptied; on return the view is current again.
+ * ({@link KubernetesView}), so a burst of events costs one computation.
+ *
+ * <p>What was last seen stays true until something newer is seen: a watch that ends (fabric8
+ * re-opens each one every few minutes), breaks or is refused changes nothing by itself. How fresh
+ * the view is, is measured, not assumed: every {@code check-interval} the service's pods are read
+ * afresh, with a deadline, and compared with the cache ({@link ApiCheck}). A read that agrees
+ * confirms the view. A view unconfirmed for {@code stale-after} (the API silent, refusing or
+ * forbidding) is reported stale; for {@code probes-decide-after}, the probes alone decide, except
+ * that a node being drained stays drained ({@link KubernetesView#handedToProbes}). The informers
+ * are started afresh (a new list) when the API answers but they stay behind it or do not watch
+ * (a watch lost silently, a {@code 410 Gone} as the watch's HTTP status), and after every spell in
+ * which the API did not answer.
  */
 public final class KubernetesBackendSource implements BackendSource {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesBackendSource.class);
-  private static final long CONNECTION_CHECK_MS = 500;
+  /** How often the view's age is looked at (stale, handed to the probes). */
+  private static final long TICK_MS = 250;
   /** Without a first list by then, static nodes of the service go ahead without the API's. */
   private static final long FIRST_LIST_WAIT_MS = 5_000;
+  /** Checks in a row that find the informers behind or not watching before they are started afresh. */
+  private static final int BEHIND_CHECKS = 2;
+  /** At most this many checks between two fresh starts while they do not help (a lasting 403). */
+  private static final int MAX_RESTART_SPACING = 12;
 
   private final Vertx vertx;
   private final Context context;
   private final KubernetesClient client;
+  private final KubernetesConfig settings;
   private final ServiceConfig service;
   private final AtomicBoolean pending = new AtomicBoolean();
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Pod> pods;
   private Consumer<Map<Target, Placement>> listener;
-  private KubernetesView last;
-  private boolean watching;
+  /** The view from the caches, as last computed. */
+  private KubernetesView seen;
+  /** The view last told (null before the first). */
+  private KubernetesView told;
+  /** Whether the current informers have listed. */
   private boolean synced;
-  private Instant lostAt;
-  private volatile String lastError;
-  private long connectionTimer = -1;
+  /** Whether any informers ever listed. */
+  private boolean listedOnce;
+  /** When the view was last confirmed by the API (a list, or a read that agreed); MIN_VALUE never. */
+  private long confirmedAtMillis = Long.MIN_VALUE;
+  /** Why the view is not confirmed now (the last check's or watch's trouble), or null. */
+  private volatile String trouble;
+  private String loggedTrouble;
+  private boolean checking;
+  private boolean checkFailedSince;
+  private int behindChecks;
+  private int restartSpacing = BEHIND_CHECKS;
+  private boolean handedToProbes;
+  private long checkTimer = -1;
+  private long tickTimer = -1;
   private long firstListTimer = -1;
   private boolean stopped;
 
   /** Call on the agent's context: the listener is called on it. */
-  public KubernetesBackendSource(Vertx vertx, KubernetesClient client, ServiceConfig service) {
+  public KubernetesBackendSource(Vertx vertx, KubernetesClient client, KubernetesConfig settings, ServiceConfig service) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.client = client;
+    this.settings = settings;
     this.service = service;
   }
 
@@ -67,6 +104,21 @@ public final class KubernetesBackendSource implements BackendSource {
   @Override
   public void start(Consumer<Map<Target, Placement>> listener) {
     this.listener = listener;
+    startInformers();
+    checkTimer = vertx.setPeriodic(settings.freshness().checkInterval().toMillis(), id -> check());
+    tickTimer = vertx.setPeriodic(TICK_MS, id -> publish(false));
+    firstListTimer = vertx.setTimer(FIRST_LIST_WAIT_MS, id -> {
+      if (told == null && !stopped) {
+        LOG.warn("service {}: no list from the Kubernetes API within {} ms ({}); going on with the static nodes",
+            service.name(), FIRST_LIST_WAIT_MS, trouble == null ? "no answer yet" : trouble);
+        told = new KubernetesView(Map.of(), List.of());
+        listener.accept(Map.of());
+      }
+    });
+  }
+
+  private void startInformers() {
+    synced = false;
     ResourceEventHandler<Object> changed = new ResourceEventHandler<>() {
       @Override
       public void onAdd(Object obj) {
@@ -83,30 +135,24 @@ public final class KubernetesBackendSource implements BackendSource {
         changed();
       }
     };
-    nodes = client.nodes().runnableInformer(0);
-    pods = client.pods().inNamespace(service.kubernetes().namespace())
+    SharedIndexInformer<Node> n = client.nodes().runnableInformer(0);
+    SharedIndexInformer<Pod> p = client.pods().inNamespace(service.kubernetes().namespace())
         .withLabelSelector(service.kubernetes().selector()).runnableInformer(0);
-    for (SharedIndexInformer<?> informer : List.of(nodes, pods)) {
-      informer.addEventHandler(changed);
-      informer.exceptionHandler((started, t) -> {
-        lastError = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        return true; // keep trying: the API coming back is the normal end of an outage
-      });
-    }
-    nodes.start().thenCombine(pods.start(), (a, b) -> null).whenComplete((ok, e) -> {
-      if (e != null) {
-        lastError = e.getMessage();
-      }
-      changed();
-    });
-    connectionTimer = vertx.setPeriodic(CONNECTION_CHECK_MS, id -> publish());
-    firstListTimer = vertx.setTimer(FIRST_LIST_WAIT_MS, id -> {
-      if (last == null && !stopped) {
-        LOG.warn("service {}: no answer from the Kubernetes API within {} ms ({}); going on with what is known",
-            service.name(), FIRST_LIST_WAIT_MS, lastError == null ? "no error yet" : lastError);
-        last = new KubernetesView(Map.of(), List.of());
-        listener.accept(Map.of());
-      }
+    n.itemStore(new NodeStore());
+    nodes = n;
+    pods = p;
+    watch(n, "nodes", "");
+    watch(p, "pods", " in namespace " + service.kubernetes().namespace());
+    n.addEventHandler(changed);
+    p.addEventHandler(changed);
+    n.start().thenCombine(p.start(), (a, b) -> null).whenComplete((ok, e) -> changed());
+  }
+
+  private void watch(SharedIndexInformer<?> informer, String resource, String where) {
+    informer.exceptionHandler((started, t) -> {
+      String why = ApiCheck.describe(t, started ? "watch" : "list", resource, where);
+      context.runOnContext(v -> troubled(why));
+      return true; // keep trying: the API coming back is the normal end of an outage
     });
   }
 
@@ -115,75 +161,205 @@ public final class KubernetesBackendSource implements BackendSource {
     if (pending.compareAndSet(false, true)) {
       context.runOnContext(v -> {
         pending.set(false);
-        publish();
+        publish(true);
       });
     }
   }
 
-  /** On the agent's context: the current view, told when it differs from the last one told. */
-  private void publish() {
+  /** Reads the service's pods afresh and compares them with the cache (one read at a time). */
+  private void check() {
+    if (stopped || checking) {
+      return;
+    }
+    checking = true;
+    long startedAt = System.currentTimeMillis();
+    long deadline = settings.freshness().checkInterval().toMillis();
+    String url = client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/"
+        + service.kubernetes().namespace() + "/pods?labelSelector="
+        + URLEncoder.encode(service.kubernetes().selector(), StandardCharsets.UTF_8);
+    HttpRequest request = client.getHttpClient().newHttpRequestBuilder().uri(url).timeout(deadline, TimeUnit.MILLISECONDS).build();
+    var answer = client.getHttpClient().sendAsync(request, String.class).orTimeout(deadline, TimeUnit.MILLISECONDS);
+    answer.whenComplete((response, failure) -> context.runOnContext(v -> {
+      checking = false;
+      checked(startedAt, response, failure);
+    }));
+  }
+
+  private void checked(long startedAt, HttpResponse<String> response, Throwable failure) {
     if (stopped) {
       return;
     }
-    synced = synced || (nodes.hasSynced() && pods.hasSynced());
-    boolean nowWatching = synced && nodes.isWatching() && pods.isWatching();
-    if (nowWatching != watching) {
-      if (nowWatching) {
-        LOG.info("service {}: Kubernetes API {}", service.name(), lostAt == null ? "listed" : "back since " + lostAt + "; resynced");
-        lostAt = null;
-      } else if (synced) {
-        lostAt = Instant.now();
-        LOG.warn("service {}: Kubernetes API out of reach ({}); keeping the last known nodes, probes alone decide",
-            service.name(), lastError == null ? "watch closed" : lastError);
-      }
-      watching = nowWatching;
+    String where = " in namespace " + service.kubernetes().namespace();
+    if (failure != null || !response.isSuccessful()) {
+      checkFailedSince = true;
+      troubled(failure != null ? ApiCheck.describe(failure, "list", "pods", where)
+          : ApiCheck.describe(response.code(), statusMessage(response.body()), "list", "pods", where));
+      return;
+    }
+    PodList listed;
+    try {
+      listed = client.getKubernetesSerialization().unmarshal(response.body(), PodList.class);
+    } catch (RuntimeException e) {
+      checkFailedSince = true;
+      troubled("the API's answer to a list of pods" + where + " is not a pod list: " + ApiCheck.firstLine(e));
+      return;
+    }
+    if (checkFailedSince) {
+      // The API did not answer for a while: a watch opened before may be dead without a word.
+      checkFailedSince = false;
+      restart("the API answers again after it did not");
+      return;
+    }
+    String behind = !synced ? "not listed yet" : !nodes.isWatching() || !pods.isWatching() ? "not watching"
+        : ApiCheck.behind(listed, pods.getStore().list());
+    if (behind == null) {
+      behindChecks = 0;
+      restartSpacing = BEHIND_CHECKS;
+      confirmed(startedAt);
+      return;
+    }
+    if (++behindChecks >= restartSpacing) {
+      restartSpacing = Math.min(restartSpacing * 2, MAX_RESTART_SPACING);
+      restart("the API answers, but the informers are " + behind);
+    }
+  }
+
+  /** The message of the Status the API answers a failed request with, or null. */
+  private String statusMessage(String body) {
+    try {
+      return client.getKubernetesSerialization().unmarshal(body, io.fabric8.kubernetes.api.model.Status.class).getMessage();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Replaces the informers with new ones (a new list, new watches); the view stays as it was meanwhile. */
+  private void restart(String why) {
+    LOG.info("service {}: Kubernetes informers started afresh: {}", service.name(), why);
+    behindChecks = 0;
+    SharedIndexInformer<Node> oldNodes = nodes;
+    SharedIndexInformer<Pod> oldPods = pods;
+    startInformers();
+    vertx.executeBlocking(() -> {
+      oldNodes.stop();
+      oldPods.stop();
+      return null;
+    }, false);
+  }
+
+  private void confirmed(long atMillis) {
+    confirmedAtMillis = Math.max(confirmedAtMillis, atMillis);
+    if (trouble != null) {
+      LOG.info("service {}: Kubernetes view confirmed by the API again", service.name());
+    }
+    trouble = null;
+    loggedTrouble = null;
+    publish(false);
+  }
+
+  /** What keeps the view from being confirmed, logged once per new reason, one line. */
+  private void troubled(String why) {
+    trouble = why;
+    if (!why.equals(loggedTrouble) && !stopped) {
+      loggedTrouble = why;
+      LOG.warn("service {}: Kubernetes API: {}; view as of {}", service.name(), why, confirmedAt());
+    }
+  }
+
+  /** On the agent's context: the current view, told when it differs from the last one told. */
+  private void publish(boolean changed) {
+    if (stopped) {
+      return;
+    }
+    if (!synced && nodes.hasSynced() && pods.hasSynced()) {
+      synced = true;
+      listedOnce = true;
+      changed = true;
+      LOG.info("service {}: Kubernetes API listed", service.name());
+      confirmed(System.currentTimeMillis());
     }
     if (!synced) {
+      return; // new informers still listing: the view stays as it was
+    }
+    if (changed || seen == null) {
+      seen = KubernetesView.of(service, settings.allowAddresses(), nodes.getStore().list(), pods.getStore().list());
+    }
+    boolean probes = ageMillis() > settings.freshness().probesDecideAfter().toMillis();
+    if (probes != handedToProbes) {
+      handedToProbes = probes;
+      if (probes) {
+        LOG.warn("service {}: Kubernetes view not confirmed for {}: probes alone decide now (a node being drained stays drained)",
+            service.name(), Durations.format(settings.freshness().probesDecideAfter()));
+      }
+    }
+    KubernetesView view = handedToProbes ? seen.handedToProbes() : seen;
+    if (told != null && told.equals(view)) {
       return;
     }
-    KubernetesView view = KubernetesView.of(service, nodes.getStore().list(), pods.getStore().list());
-    if (!watching) {
-      view = view.unknown();
+    if (!view.refused().isEmpty() && (told == null || !view.refused().equals(told.refused()))) {
+      LOG.warn("service {}: {}", service.name(), ApiCheck.bounded(view.refused()));
     }
-    if (last != null && last.equals(view)) {
-      return;
-    }
-    if (!view.refused().isEmpty() && (last == null || !view.refused().equals(last.refused()))) {
-      LOG.warn("service {}: {}", service.name(), String.join("; ", view.refused()));
-    }
-    last = view;
+    told = view;
     listener.accept(view.targets());
+  }
+
+  private String confirmedAt() {
+    return confirmedAtMillis == Long.MIN_VALUE ? "never confirmed" : Instant.ofEpochMilli(confirmedAtMillis).toString();
+  }
+
+  @Override
+  public long viewAgeMillis() {
+    return confirmedAtMillis == Long.MIN_VALUE ? -1 : ageMillis();
+  }
+
+  private long ageMillis() {
+    return confirmedAtMillis == Long.MIN_VALUE ? Long.MAX_VALUE : Math.max(0, System.currentTimeMillis() - confirmedAtMillis);
+  }
+
+  @Override
+  public boolean listed() {
+    return listedOnce;
   }
 
   @Override
   public String problem() {
-    if (last == null || (!synced && lastError != null)) {
-      return "Kubernetes API not listed yet" + (lastError == null ? "" : ": " + lastError);
+    String refused = told == null || told.refused().isEmpty() ? "" : "; " + ApiCheck.bounded(told.refused());
+    if (!listedOnce) {
+      return "Kubernetes API not listed yet" + (trouble == null ? "" : ": " + trouble)
+          + "; the LB keeps the servers it has" + refused;
     }
-    String refused = last.refused().isEmpty() ? "" : String.join("; ", last.refused());
-    if (!watching) {
-      return "Kubernetes API out of reach since " + lostAt + (lastError == null ? "" : " (" + lastError + ")")
-          + "; keeping the last known nodes, probes alone decide" + (refused.isEmpty() ? "" : "; " + refused);
+    long age = ageMillis();
+    boolean stale = age > settings.freshness().staleAfter().toMillis();
+    if (!stale && trouble == null) {
+      return refused.isEmpty() ? null : refused.substring(2);
     }
-    return refused.isEmpty() ? null : refused;
+    return (stale ? "Kubernetes view not confirmed for " + age / 1000 + " s (" + (trouble == null ? "no answer" : trouble) + ")"
+            : "Kubernetes API: " + trouble + "; view confirmed " + age / 1000 + " s ago")
+        + "; " + (handedToProbes ? "probes alone decide (a node being drained stays drained)"
+            : "what was last seen stands until it is " + Durations.format(settings.freshness().probesDecideAfter())
+                + " old, then probes alone decide")
+        + refused;
   }
 
-  /** Whether the view is current (for the metric). */
+  /** Whether the view is confirmed within stale-after (the metric). */
   public boolean connected() {
-    return watching;
+    return listedOnce && ageMillis() <= settings.freshness().staleAfter().toMillis();
   }
 
   @Override
   public Future<Void> stop() {
     stopped = true;
-    vertx.cancelTimer(connectionTimer);
+    vertx.cancelTimer(checkTimer);
+    vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(firstListTimer);
+    SharedIndexInformer<Node> n = nodes;
+    SharedIndexInformer<Pod> p = pods;
     return vertx.executeBlocking(() -> {
-      if (nodes != null) {
-        nodes.stop();
+      if (n != null) {
+        n.stop();
       }
-      if (pods != null) {
-        pods.stop();
+      if (p != null) {
+        p.stop();
       }
       return null;
     }, false);

@@ -26,6 +26,9 @@ public final class KubernetesClients {
         // A watch that breaks is re-opened within a second; an API that stays away is retried forever.
         .withWatchReconnectInterval(1_000)
         .withWatchReconnectLimit(-1)
+        // No retries inside a request: the informers re-list and re-watch on their own, and the
+        // freshness check reads again every check-interval; a refused connection is said at once.
+        .withRequestRetryBackoffLimit(0)
         .withConnectionTimeout(5_000)
         .withRequestTimeout(10_000)
         .build();

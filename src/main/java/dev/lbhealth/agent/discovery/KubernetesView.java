@@ -1,5 +1,6 @@
 package dev.lbhealth.agent.discovery;
 
+import dev.lbhealth.agent.config.AddressRange;
 import dev.lbhealth.agent.config.Names;
 import dev.lbhealth.agent.config.ServiceConfig;
 import io.fabric8.kubernetes.api.model.Container;
@@ -8,6 +9,9 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -26,7 +30,11 @@ import java.util.Map;
  * @param refused what was left out and why, one line each
  */
 public record KubernetesView(Map<Target, Placement> targets, List<String> refused) {
-  public static KubernetesView of(ServiceConfig service, List<Node> nodes, List<Pod> pods) {
+  /**
+   * @param allowed addresses taken although {@link #refusal} refuses their kind (from the
+   *     config's {@code kubernetes.allow-addresses})
+   */
+  public static KubernetesView of(ServiceConfig service, List<AddressRange> allowed, List<Node> nodes, List<Pod> pods) {
     Map<String, Placement> byNode = new HashMap<>();
     for (Pod pod : pods) {
       String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
@@ -56,6 +64,12 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
         refused.add("node " + name + " left out: address '" + Names.cut(address) + "' is not an IP address or host name");
         continue;
       }
+      String refusal = refusal(address, allowed);
+      if (refusal != null) {
+        refused.add("node " + name + " left out: address " + address + " is " + refusal
+            + " (kubernetes.allow-addresses takes it)");
+        continue;
+      }
       // A NotReady node's pods cannot be trusted to serve, whatever they last reported.
       Placement placement = ready(node) ? byNode.getOrDefault(name, Placement.ABSENT)
           : byNode.get(name) == Placement.TERMINATING ? Placement.TERMINATING : Placement.ABSENT;
@@ -64,10 +78,51 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
     return new KubernetesView(targets, refused);
   }
 
-  /** The same targets, every one {@link Placement#UNKNOWN}: the view to keep while the API is away. */
-  public KubernetesView unknown() {
+  /**
+   * Why a node's address can never be a backend, or null: one that is no other host's (unspecified,
+   * loopback, i.e. the LB box itself, broadcast), or not one host's (multicast), or only reachable
+   * on one link (link-local), unless it is in {@code allowed}. A host name is judged where it is
+   * resolved.
+   */
+  static String refusal(String address, List<AddressRange> allowed) {
+    if (!Names.isIpLiteral(address)) {
+      return null;
+    }
+    InetAddress ip;
+    try {
+      ip = InetAddress.getByName(address); // a literal: parsed, never looked up
+    } catch (UnknownHostException e) {
+      return null;
+    }
+    if (allowed.stream().anyMatch(r -> r.contains(ip))) {
+      return null;
+    }
+    if (ip.isAnyLocalAddress()) {
+      return "unspecified";
+    }
+    if (ip.isLoopbackAddress()) {
+      return "loopback (the LB box itself)";
+    }
+    if (ip.isLinkLocalAddress()) {
+      return "link-local";
+    }
+    if (ip.isMulticastAddress()) {
+      return "multicast";
+    }
+    if (ip instanceof Inet4Address && java.util.Arrays.equals(ip.getAddress(), new byte[] {-1, -1, -1, -1})) {
+      return "the broadcast address";
+    }
+    return null;
+  }
+
+  /**
+   * The view once it is too old to place nodes: the same targets, each {@link Placement#UNKNOWN}
+   * (the probes decide) but one whose pod was terminating, which stays out: a drain is never undone
+   * by a lapse of the API.
+   */
+  public KubernetesView handedToProbes() {
     Map<Target, Placement> all = new LinkedHashMap<>();
-    targets.keySet().forEach(t -> all.put(t, Placement.UNKNOWN));
+    targets.forEach((t, p) -> all.put(t, p == Placement.TERMINATING ? p : Placement.UNKNOWN));
     return new KubernetesView(all, refused);
   }
 

@@ -182,10 +182,19 @@ public final class AgentMetrics {
         .tags("service", service).register(registry);
   }
 
-  /** Registers whether a service's Kubernetes view is current (1) or kept from before the API went away (0). */
-  public void kubernetesConnected(String service, java.util.function.BooleanSupplier connected) {
+  /**
+   * Registers whether a service's Kubernetes view is confirmed (1) or older than stale-after (0),
+   * and how old it is.
+   */
+  public void kubernetesConnected(String service, java.util.function.BooleanSupplier connected,
+      java.util.function.LongSupplier viewAgeMillis) {
     Gauge.builder("lb_agent_kubernetes_connected", () -> connected.getAsBoolean() ? 1 : 0)
-        .description("Whether the service's view of the Kubernetes API is current (1) or the last known one (0)")
+        .description("Whether the API confirmed the service's Kubernetes view within stale-after (1) or not (0)")
+        .tags("service", service).register(registry);
+    Gauge.builder("lb_agent_kubernetes_view_age_seconds", () -> {
+      long age = viewAgeMillis.getAsLong();
+      return age < 0 ? Double.NaN : age / 1000.0;
+    }).description("Time since the API last confirmed the service's Kubernetes view (NaN before the first list)")
         .tags("service", service).register(registry);
   }
 

@@ -175,6 +175,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsHowLongTheKubernetesViewIsTrustedAndWhichAddressesAreAllowed() throws Exception {
+    Path token = Files.writeString(dir.resolve("token"), "t");
+    String top = "kubernetes:\n  server: \"https://127.0.0.1:6443\"\n  token-file: " + token + "\n";
+    AgentConfig c = ConfigLoader.parse(kubernetes(top + "  check-interval: 2s\n  stale-after: 10s\n  probes-decide-after: 1m\n"
+        + "  allow-addresses: [127.0.0.0/8, \"fd00::/8\", 10.0.0.7]\n", "{ selector: \"name=x\" }"), "t");
+    assertEquals(new KubernetesConfig.Freshness(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(10),
+        java.time.Duration.ofMinutes(1)), c.kubernetes().freshness());
+    assertEquals(List.of(AddressRange.parse("127.0.0.0/8"), AddressRange.parse("fd00::/8"), AddressRange.parse("10.0.0.7/32")),
+        c.kubernetes().allowAddresses());
+    assertEquals(KubernetesConfig.Freshness.DEFAULT, ConfigLoader.parse(kubernetes(top, "{ selector: \"name=x\" }"), "t")
+        .kubernetes().freshness());
+
+    assertEquals(List.of(
+        "kubernetes.stale-after: 3s must be at least twice check-interval (2s): a read may take up to check-interval",
+        "kubernetes.probes-decide-after: 1s must not be shorter than stale-after (3s)",
+        "kubernetes.allow-addresses[1]: 'node-7.example' is not an IP address or CIDR block such as 127.0.0.0/8",
+        "kubernetes.allow-addresses[2]: '10.0.0.0/40': the prefix length must be 0 to 32"),
+        errors(kubernetes(top + "  check-interval: 2s\n  stale-after: 3s\n  probes-decide-after: 1s\n"
+            + "  allow-addresses: [127.0.0.0/8, node-7.example, 10.0.0.0/40]\n", "{ selector: \"name=x\" }")));
+  }
+
+  @Test
   void namesEveryKubernetesMistakeWithItsPath() throws Exception {
     assertEquals(List.of("services[0].kubernetes: needs the top-level kubernetes section (kubeconfig, or server and token-file)"),
         errors(kubernetes("", "{ selector: \"name=x\" }")));

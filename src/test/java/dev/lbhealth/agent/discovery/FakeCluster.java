@@ -34,11 +34,32 @@ public final class FakeCluster implements AutoCloseable {
    */
   private static final class Dispatcher extends KubernetesCrudDispatcher {
     volatile boolean goneOnNextPodWatch;
+    /** Pod watches from a resource version at or below this are answered HTTP 410 (compacted). */
+    volatile long goneStatusUpTo = -1;
+    /** Resources (pods, nodes) the agent's account may not read: 403 to a list or watch. */
+    final java.util.Set<String> forbidden = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final java.util.concurrent.atomic.AtomicInteger podLists = new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
       String path = request.getPath();
+      for (String resource : forbidden) {
+        if (request.getMethod().equals("GET") && (path.contains("/" + resource + "?") || path.endsWith("/" + resource))) {
+          String verb = path.contains("watch=true") ? "watch" : "list";
+          return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(403).setBody("{\"kind\":\"Status\","
+              + "\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"" + resource + " is forbidden: User "
+              + "\\\"system:serviceaccount:kube-system:lb-health-agent\\\" cannot " + verb + " resource \\\"" + resource
+              + "\\\" in API group \\\"\\\"\",\"reason\":\"Forbidden\",\"code\":403}");
+        }
+      }
+      java.util.regex.Matcher version = java.util.regex.Pattern.compile("resourceVersion=(\\d+)").matcher(path);
+      if (request.getMethod().equals("GET") && path.contains("/pods?") && path.contains("watch=true") && version.find()
+          && Long.parseLong(version.group(1)) <= goneStatusUpTo) {
+        // As an API server answers a watch from a compacted version: the request itself fails.
+        return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(410).setBody("{\"kind\":\"Status\","
+            + "\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"too old resource version: "
+            + version.group(1) + "\",\"reason\":\"Expired\",\"code\":410}");
+      }
       if (request.getMethod().equals("GET") && path.contains("/pods?")) {
         if (!path.contains("watch=true")) {
           podLists.incrementAndGet();
@@ -83,8 +104,17 @@ public final class FakeCluster implements AutoCloseable {
 
   /** The top-level kubernetes section of an agent config for this API (writes a token file). */
   public String agentYaml(Path dir) throws IOException {
+    return agentYaml(dir, url(), "");
+  }
+
+  /**
+   * The top-level kubernetes section for the API at {@code url} (this one, or a proxy in front of
+   * it), with {@code more} keys of the section, each line indented by two spaces.
+   */
+  public String agentYaml(Path dir, String url, String more) throws IOException {
     Path token = Files.writeString(dir.resolve("token"), "test-token-for-the-fake-api\n");
-    return "kubernetes:\n  server: " + url() + "\n  token-file: " + token + "\n";
+    return "kubernetes:\n  server: " + url + "\n  token-file: " + token + "\n" + more
+        + "  allow-addresses: [127.0.0.0/8]   # the pretend nodes are on loopback\n";
   }
 
   public NamespacedKubernetesClient client() {
@@ -138,6 +168,23 @@ public final class FakeCluster implements AutoCloseable {
   /** The next watch of Pods is answered {@code 410 Gone} (its resource version too old). */
   public void goneOnNextPodWatch() {
     dispatcher.goneOnNextPodWatch = true;
+  }
+
+  /**
+   * The API forgets every version up to now, as etcd's compaction does: a pod watch resumed from
+   * one is answered HTTP 410 Gone (the request's status, not an event); only a new list helps.
+   */
+  public void compact() {
+    dispatcher.goneStatusUpTo = Long.parseLong(client.pods().inNamespace(NAMESPACE).list().getMetadata().getResourceVersion());
+  }
+
+  /** Lists and watches of {@code resource} ("pods", "nodes") are answered 403 Forbidden, or again allowed. */
+  public void forbid(String resource, boolean forbidden) {
+    if (forbidden) {
+      dispatcher.forbidden.add(resource);
+    } else {
+      dispatcher.forbidden.remove(resource);
+    }
   }
 
   /** How many times Pods were listed (not watched) so far. */

@@ -2,6 +2,7 @@ package dev.lbhealth.agent.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.lbhealth.agent.config.AddressRange;
 import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.ServiceConfig;
 import io.fabric8.kubernetes.api.model.Node;
@@ -18,6 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the API's Nodes and Pods mean for a service's targets. */
 class KubernetesViewTest {
+  /** The pretend nodes' addresses, allowed as kubernetes.allow-addresses would. */
+  private static final List<AddressRange> LOOPBACK = List.of(AddressRange.parse("127.0.0.0/8"));
+
   @TempDir Path dir;
 
   private ServiceConfig service(String address) throws Exception {
@@ -64,15 +68,65 @@ class KubernetesViewTest {
         pod("newton", 9890, true, true),                                    // terminating
         pod("copernicus", 9999, true, false),                               // another port
         pod("kepler", 9890, true, false));                                  // on a NotReady node
-    KubernetesView view = KubernetesView.of(service("InternalIP"), nodes, pods);
+    KubernetesView view = KubernetesView.of(service("InternalIP"), LOOPBACK, nodes, pods);
     assertEquals(Map.of("copernicus 127.0.0.2:9890", Placement.ABSENT, "galileo 127.0.0.3:9890", Placement.SERVING,
         "kepler 127.0.0.5:9890", Placement.ABSENT, "newton 127.0.0.4:9890", Placement.TERMINATING), placements(view));
     assertEquals(List.of("copernicus", "galileo", "kepler", "newton"),
         view.targets().keySet().stream().map(Target::node).toList(), "in node-name order");
 
-    KubernetesView external = KubernetesView.of(service("ExternalIP"), nodes, List.of());
+    KubernetesView external = KubernetesView.of(service("ExternalIP"), LOOPBACK, nodes, List.of());
     assertEquals("127.0.1.3:9890", external.targets().keySet().stream().filter(t -> t.node().equals("galileo"))
         .findFirst().orElseThrow().hostPort());
-    assertEquals(List.of(Placement.UNKNOWN), view.unknown().targets().values().stream().distinct().toList());
+    assertEquals(Map.of("copernicus 127.0.0.2:9890", Placement.UNKNOWN, "galileo 127.0.0.3:9890", Placement.UNKNOWN,
+        "kepler 127.0.0.5:9890", Placement.UNKNOWN, "newton 127.0.0.4:9890", Placement.TERMINATING),
+        placements(view.handedToProbes()), "handed to the probes, a draining node stays drained");
+  }
+
+  @Test
+  void anAddressNoBackendCanHaveIsRefusedNamingTheNodeUnlessTheConfigAllowsIt() throws Exception {
+    List<Node> nodes = List.of(node("unspecified", "0.0.0.0", "127.0.1.1", true), node("itself", "127.0.0.1", "127.0.1.2", true),
+        node("broadcast", "255.255.255.255", "127.0.1.3", true), node("linklocal", "169.254.10.20", "127.0.1.4", true),
+        node("v6loop", "::1", "127.0.1.5", true), node("v6any", "::", "127.0.1.6", true),
+        node("v6link", "fe80::1", "127.0.1.7", true), node("multicast", "224.0.0.5", "127.0.1.8", true),
+        node("mapped", "::ffff:127.0.0.1", "127.0.1.9", true),
+        node("galileo", "10.0.0.3", "127.0.1.10", true), node("named", "galileo.cluster.example", "127.0.1.11", true),
+        node("v6", "2001:db8::3", "127.0.1.12", true));
+    KubernetesView view = KubernetesView.of(service("InternalIP"), List.of(), nodes, List.of());
+    assertEquals(List.of("galileo", "named", "v6"), view.targets().keySet().stream().map(Target::node).toList(),
+        "only addresses another host can have are targets");
+    assertEquals(List.of(
+        "node broadcast left out: address 255.255.255.255 is the broadcast address (kubernetes.allow-addresses takes it)",
+        "node itself left out: address 127.0.0.1 is loopback (the LB box itself) (kubernetes.allow-addresses takes it)",
+        "node linklocal left out: address 169.254.10.20 is link-local (kubernetes.allow-addresses takes it)",
+        "node mapped left out: address ::ffff:127.0.0.1 is loopback (the LB box itself) (kubernetes.allow-addresses takes it)",
+        "node multicast left out: address 224.0.0.5 is multicast (kubernetes.allow-addresses takes it)",
+        "node unspecified left out: address 0.0.0.0 is unspecified (kubernetes.allow-addresses takes it)",
+        "node v6any left out: address :: is unspecified (kubernetes.allow-addresses takes it)",
+        "node v6link left out: address fe80::1 is link-local (kubernetes.allow-addresses takes it)",
+        "node v6loop left out: address ::1 is loopback (the LB box itself) (kubernetes.allow-addresses takes it)"),
+        view.refused());
+
+    // A lab whose nodes are on loopback says so; the rest stays refused.
+    KubernetesView allowed = KubernetesView.of(service("InternalIP"), List.of(AddressRange.parse("127.0.0.0/8"),
+        AddressRange.parse("fe80::/64")), nodes, List.of());
+    assertEquals(List.of("galileo", "itself", "mapped", "named", "v6", "v6link"),
+        allowed.targets().keySet().stream().map(Target::node).toList());
+  }
+
+  @Test
+  void anAddressRangeHoldsExactlyItsAddresses() throws Exception {
+    AddressRange loopback = AddressRange.parse("127.0.0.0/8");
+    assertEquals(true, loopback.contains(java.net.InetAddress.getByName("127.255.0.1")));
+    assertEquals(false, loopback.contains(java.net.InetAddress.getByName("128.0.0.1")));
+    assertEquals(false, loopback.contains(java.net.InetAddress.getByName("::1")));
+    AddressRange one = AddressRange.parse("10.0.0.7");
+    assertEquals(true, one.contains(java.net.InetAddress.getByName("10.0.0.7")));
+    assertEquals(false, one.contains(java.net.InetAddress.getByName("10.0.0.6")));
+    assertEquals(true, AddressRange.parse("fd00::/8").contains(java.net.InetAddress.getByName("fd12:3456::1")));
+    assertEquals(true, AddressRange.parse("10.1.2.3/30").contains(java.net.InetAddress.getByName("10.1.2.0")));
+    assertEquals(false, AddressRange.parse("10.1.2.3/30").contains(java.net.InetAddress.getByName("10.1.2.4")));
+    for (String bad : List.of("127.0.0.0/33", "example.org/8", "10.0.0.1/x", "fd00::/129", "")) {
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> AddressRange.parse(bad), bad);
+    }
   }
 }

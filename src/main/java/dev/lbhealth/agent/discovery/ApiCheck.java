@@ -1,0 +1,113 @@
+package dev.lbhealth.agent.discovery;
+
+import dev.lbhealth.agent.config.Names;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodList;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.ConnectException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What the Kubernetes API's answers mean for the agent's view, in words an operator can act on:
+ * whether a fresh read shows the cache behind, and what a failure was (forbidden, with the verb
+ * and the resource; unauthorized; expired; no answer). Pure.
+ */
+final class ApiCheck {
+  /** At most this many refused nodes are named in one line; the rest are counted. */
+  static final int MAX_NAMED = 5;
+
+  private ApiCheck() {}
+
+  /**
+   * Why the cached pods are behind a fresh list of them, or null when the cache holds every
+   * listed pod at the listed version or a newer one, and nothing the list says was gone before it.
+   * Resource versions are compared as numbers when they are (etcd's revisions), else as text.
+   */
+  static String behind(PodList listed, List<Pod> cached) {
+    Map<String, String> cache = new HashMap<>();
+    cached.forEach(p -> cache.put(key(p), p.getMetadata().getResourceVersion()));
+    for (Pod p : listed.getItems()) {
+      String have = cache.remove(key(p));
+      String want = p.getMetadata().getResourceVersion();
+      if (have == null) {
+        return "behind the API (pod " + key(p) + " not seen)";
+      }
+      if (older(have, want)) {
+        return "behind the API (pod " + key(p) + " seen at version " + have + ", the API has " + want + ")";
+      }
+    }
+    String listVersion = listed.getMetadata() == null ? null : listed.getMetadata().getResourceVersion();
+    for (Map.Entry<String, String> left : cache.entrySet()) {
+      // A pod the list lacks: gone before the list, unless the cache saw it made after.
+      if (listVersion == null || !older(listVersion, left.getValue())) {
+        return "behind the API (pod " + left.getKey() + " is gone)";
+      }
+    }
+    return null;
+  }
+
+  private static String key(HasMetadata o) {
+    return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+  }
+
+  /** Whether version {@code a} is older than {@code b}. */
+  private static boolean older(String a, String b) {
+    try {
+      return Long.parseLong(a) < Long.parseLong(b);
+    } catch (NumberFormatException e) {
+      return !a.equals(b);
+    }
+  }
+
+  /** A failed list or watch, in a line: e.g. "forbidden: cannot watch pods in namespace default (HTTP 403 ...)". */
+  static String describe(Throwable failure, String verb, String resource, String where) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof KubernetesClientException k && k.getCode() > 0) {
+        return describe(k.getCode(), k.getStatus() == null ? null : k.getStatus().getMessage(), verb, resource, where);
+      }
+    }
+    if (t instanceof TimeoutException) {
+      return "no answer in time to a " + verb + " of " + resource + where;
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ConnectException) {
+        return "cannot connect to " + verb + " " + resource + ": " + firstLine(c);
+      }
+    }
+    return verb + " of " + resource + where + " failed: " + firstLine(t);
+  }
+
+  /** An HTTP answer other than 2xx to a list or watch. */
+  static String describe(int code, String message, String verb, String resource, String where) {
+    String said = message == null || message.isBlank() ? "" : ": " + Names.cut(message.strip().lines().findFirst().orElse(""));
+    return switch (code) {
+      case 403 -> "forbidden: cannot " + verb + " " + resource + where + " (HTTP 403" + said
+          + "; the agent's account needs get, list and watch on pods and nodes, see config/rbac.yaml)";
+      case 401 -> "unauthorized: the API refused the agent's credentials to " + verb + " " + resource + " (HTTP 401" + said + ")";
+      case 410 -> "the " + verb + " of " + resource + where + " expired (HTTP 410 Gone" + said + "); listing afresh";
+      default -> "HTTP " + code + " to a " + verb + " of " + resource + where + said;
+    };
+  }
+
+  /** A throwable's type and the first line of its message, never its stack. */
+  static String firstLine(Throwable t) {
+    String m = t.getMessage() == null ? "" : t.getMessage().strip().lines().findFirst().orElse("");
+    return Names.cut(t.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + m));
+  }
+
+  /** Lines joined with "; ", the first {@link #MAX_NAMED} of them, then how many more: a bounded log line. */
+  static String bounded(List<String> lines) {
+    String shown = String.join("; ", lines.subList(0, Math.min(MAX_NAMED, lines.size())));
+    return lines.size() <= MAX_NAMED ? shown : shown + "; and " + (lines.size() - MAX_NAMED) + " more";
+  }
+}
