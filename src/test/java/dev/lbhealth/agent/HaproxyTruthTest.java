@@ -261,6 +261,24 @@ class HaproxyTruthTest {
     get(onLocalhost.stop());
   }
 
+  /**
+   * A node whose host name does not resolve cannot be a server of HAProxy's Runtime API: it is
+   * left out of the backend while its probe fails, and the other nodes are applied as usual (one
+   * bad name is not the service's outage).
+   */
+  @Test
+  void aNodeWhoseHostNameDoesNotResolveIsLeftOutAndTheRestApplies() throws Exception {
+    deploy(config().replace("{ name: newton,     address: 127.0.0.4 }", "{ name: newton,     address: newton.invalid }"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> healthz().statusCode() == 200
+        && haproxy.inRotation().equals(List.of("copernicus")) && haproxy.servers().stream().noneMatch(s -> s.startsWith("newton ")));
+    JsonObject service = service();
+    assertEquals("down", node(service, "newton").getString("health"), service.encode());
+    get(seed.pod("galileo").start());
+    await().atMost(Duration.ofSeconds(5)).until(() -> haproxy.inRotation().equals(List.of("copernicus", "galileo")));
+    assertEquals(200, healthz().statusCode());
+    assertEquals("runtime-api", service().getJsonObject("lastApply").getString("method"), "switched live with newton left out");
+  }
+
   /** An overload warning that has run out leaves STATUS= as it leaves /healthz. */
   @Test
   void anOverloadThatEndedLeavesTheStatusLine() throws Exception {

@@ -56,6 +56,8 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private final Map<String, Long> leaving = new HashMap<>();
   /** Leaving servers whose connections were shut at the drain timeout, to be deleted once gone. */
   private final Set<String> shut = new HashSet<>();
+  /** Host names seen not to resolve (each said once in the log); written on a worker. */
+  private final Set<String> unresolved = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private Future<FileWrite> persisting;
   private ServerSet persistNext;
   private long persistTimer = -1;
@@ -118,7 +120,9 @@ final class HaproxyRuntimeWriter implements LbWriter {
    * The set with every node given by host name at its address: HAProxy's Runtime API takes
    * addresses only ({@code set server ... addr NAME} is refused) and shows addresses, so a name
    * is resolved here (as the system resolves it, /etc/hosts first) and HAProxy, the comparison
-   * and the file all get the address. The set itself when every node is an address.
+   * and the file all get the address. The set itself when every node is an address. A name that
+   * does not resolve cannot be a server: out of rotation it is left out of the set (and said once
+   * in the log); wanted in rotation, the apply fails and names it.
    */
   private Future<ServerSet> resolved(ServerSet set) {
     if (set.servers().stream().allMatch(s -> NetUtil.isValidIpV4Address(s.target().address())
@@ -133,9 +137,17 @@ final class HaproxyRuntimeWriter implements LbWriter {
         if (!NetUtil.isValidIpV4Address(address) && !NetUtil.isValidIpV6Address(address)) {
           try {
             address = java.net.InetAddress.getByName(address).getHostAddress();
+            unresolved.remove(t.address());
           } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException("node " + t.node() + ": host name " + t.address()
-                + " does not resolve, and HAProxy's Runtime API takes addresses only");
+            String why = "node " + t.node() + ": host name " + t.address()
+                + " does not resolve, and HAProxy's Runtime API takes addresses only";
+            if (s.state() != ServerState.MAINT) {
+              throw new IllegalStateException(why);
+            }
+            if (unresolved.add(t.address())) {
+              LOG.warn("service {}: {}; left out of the backend while out of rotation", service.name(), why);
+            }
+            continue;
           }
         }
         servers.add(new ServerSet.Server(new Target(t.service(), t.node(), address, t.port()), s.state()));
