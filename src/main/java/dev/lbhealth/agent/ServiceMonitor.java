@@ -4,6 +4,7 @@ import dev.lbhealth.agent.apply.ApplyListener;
 import dev.lbhealth.agent.apply.ApplyResult;
 import dev.lbhealth.agent.apply.FileWrite;
 import dev.lbhealth.agent.apply.LbWriter;
+import dev.lbhealth.agent.config.Names;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.Coalescer;
 import dev.lbhealth.agent.decision.Decision;
@@ -266,8 +267,8 @@ final class ServiceMonitor implements ApplyListener {
   }
 
   private void decide() {
-    if (!started || !discoveryKnown || pool.isEmpty()) {
-      return; // nothing to decide on yet
+    if (!started || !discoveryKnown || (pool.isEmpty() && requested == null)) {
+      return; // nothing to decide on yet (once decided, no target at all is a set too: every server leaves)
     }
     if (lastApply == null && pool.anyUnknown()) {
       return; // the first apply waits for every node's first answer
@@ -357,7 +358,7 @@ final class ServiceMonitor implements ApplyListener {
       metrics.apply(service.name(), result);
       if (result.outcome() == ApplyResult.Outcome.HELD) {
         if (!held) {
-          LOG.warn("service {}: apply of [{}] held: {}", service.name(), String.join(", ", set.activeNodes()), String.join("; ", result.errors()));
+          LOG.warn("service {}: apply of [{}] held: {}", service.name(), Names.listed(set.activeNodes()), String.join("; ", result.errors()));
         }
         held = true;
         timers.setTimer(RECHECK_HELD_MS, () -> {
@@ -367,7 +368,7 @@ final class ServiceMonitor implements ApplyListener {
         });
       } else if (result.failed()) {
         held = false;
-        LOG.warn("service {}: apply of [{}] failed: {}", service.name(), String.join(", ", set.activeNodes()), String.join("; ", result.errors()));
+        LOG.warn("service {}: apply of [{}] failed: {}", service.name(), Names.listed(set.activeNodes()), String.join("; ", result.errors()));
         timers.setTimer(RETRY_AFTER_FAILURE_MS, () -> {
           if (requested == set && lastApply == result) {
             apply();
@@ -382,8 +383,8 @@ final class ServiceMonitor implements ApplyListener {
         pool.states().forEach(ts -> ts.meters.inRotation(set.isActive(ts.target)));
         if (result.outcome() == ApplyResult.Outcome.APPLIED) {
           List<String> draining = set.nodes(ServerState.DRAIN);
-          LOG.info("service {}: in rotation now [{}]{} ({}) via {} in {} ms", service.name(), String.join(", ", set.activeNodes()),
-              draining.isEmpty() ? "" : ", draining [" + String.join(", ", draining) + "]",
+          LOG.info("service {}: in rotation now [{}]{} ({}) via {} in {} ms", service.name(), Names.listed(set.activeNodes()),
+              draining.isEmpty() ? "" : ", draining [" + Names.listed(draining) + "]",
               set.reason(), result.method(), String.format("%.1f", result.durationNanos() / 1e6));
         }
       }

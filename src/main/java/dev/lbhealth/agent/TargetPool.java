@@ -1,5 +1,6 @@
 package dev.lbhealth.agent;
 
+import dev.lbhealth.agent.config.Names;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.Timers;
 import dev.lbhealth.agent.discovery.Placement;
@@ -13,6 +14,7 @@ import dev.lbhealth.agent.probe.Probes;
 import dev.lbhealth.agent.status.AgentMetrics;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,12 +72,12 @@ final class TargetPool {
     // one millisecond per target up to the whole interval: 10,000 targets start as an even
     // stream over the interval, not a burst of 40,000 a second.
     long window = Math.min(interval, Math.max(interval / 4, view.size()));
-    int added = 0;
+    List<String> added = new ArrayList<>();
     boolean placementChanged = false;
     for (Map.Entry<Target, Placement> e : view.entrySet()) {
       TargetState ts = old.remove(e.getKey());
       if (ts == null) {
-        added++;
+        added.add(e.getKey().node());
         ts = new TargetState(e.getKey(), new HealthCounter(service.probe().rise(), service.probe().fall()),
             new FlapDamping(service.probe().damping()), e.getValue());
         ts.meters = metrics.targetMeters(ts.target);
@@ -103,9 +105,11 @@ final class TargetPool {
     }
     targets = pool;
     countUp();
-    boolean poolChanged = added > 0 || !old.isEmpty();
+    boolean poolChanged = !added.isEmpty() || !old.isEmpty();
     if (!spread && poolChanged) {
-      LOG.info("service {}: targets now [{}]", service.name(), String.join(", ", pool.keySet().stream().map(Target::node).toList()));
+      LOG.info("service {}: {} targets now{}{}", service.name(), pool.size(),
+          added.isEmpty() ? "" : ", added [" + Names.listed(added) + "]",
+          old.isEmpty() ? "" : ", removed [" + Names.listed(old.keySet().stream().map(Target::node).toList()) + "]");
     }
     return poolChanged || placementChanged;
   }

@@ -25,12 +25,17 @@ final class AgentProcess {
 
   /** Starts {@code java <unit options> <launch...>} with its output in {@code log}, at LOG_LEVEL=WARN. */
   static Process start(Path log, String... launch) throws IOException {
+    return startLogging(log, "WARN", launch);
+  }
+
+  /** Starts {@code java <unit options> <launch...>} with its output in {@code log}, at the given LOG_LEVEL. */
+  static Process startLogging(Path log, String level, String... launch) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(jvmOptions());
     command.addAll(List.of(launch));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(unitEnvironment());
-    builder.environment().put("LOG_LEVEL", "WARN");
+    builder.environment().put("LOG_LEVEL", level);
     return builder.start();
   }
 
@@ -83,6 +88,10 @@ final class AgentProcess {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+  }
+
+  static long rssKb(long pid) throws IOException {
+    return statusField(pid, "VmRSS:");
   }
 
   static double rssMb(long pid) throws IOException {

@@ -18,12 +18,17 @@ final class Bench {
    * from the agent on a 2-core machine.
    */
   static void waitUntil(Check check, long timeoutMs) throws Exception {
+    waitUntil(check, timeoutMs, 100_000);
+  }
+
+  /** Polls every {@code everyNanos}: for a check that costs the measured side work of its own. */
+  static void waitUntil(Check check, long timeoutMs, long everyNanos) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     while (!check.ok()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("condition not met within " + timeoutMs + " ms");
       }
-      LockSupport.parkNanos(100_000);
+      LockSupport.parkNanos(everyNanos);
     }
   }
 

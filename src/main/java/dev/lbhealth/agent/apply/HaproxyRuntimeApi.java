@@ -51,14 +51,38 @@ final class HaproxyRuntimeApi {
   }
 
   /**
-   * Sends the commands in one exchange, after any exchange already queued; the future holds one
-   * answer per command, stripped, in order. Fails with an {@link IOException} that names the
-   * socket when it cannot be reached, closes early or does not answer in time.
+   * At most this many commands go in one exchange: HAProxy isolates its threads for each
+   * {@code add server} and {@code del server} (1-2 ms each), so a mass change (every node of a
+   * large cluster at once) is sent as several exchanges, each well within the command timeout.
+   */
+  static final int BATCH = 100;
+
+  /**
+   * Sends the commands in exchanges of at most {@link #BATCH}, one after the other, after any
+   * exchange already queued; the future holds one answer per command, stripped, in order. Fails
+   * with an {@link IOException} that names the socket when it cannot be reached, closes early or
+   * does not answer in time (the commands of the exchanges before have been carried out).
    */
   Future<List<String>> run(List<String> commands) {
-    Future<List<String>> mine = tail.transform(ignored -> exchange(commands));
+    Future<List<String>> mine = tail.transform(ignored -> inBatches(commands));
     tail = mine;
     return mine;
+  }
+
+  private Future<List<String>> inBatches(List<String> commands) {
+    if (commands.size() <= BATCH) {
+      return exchange(commands);
+    }
+    List<String> answers = new ArrayList<>(commands.size());
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < commands.size(); from += BATCH) {
+      List<String> part = commands.subList(from, Math.min(commands.size(), from + BATCH));
+      chain = chain.compose(done -> exchange(part).map(a -> {
+        answers.addAll(a);
+        return null;
+      }));
+    }
+    return chain.map(done -> answers);
   }
 
   Future<Void> close() {

@@ -5,6 +5,7 @@ import io.netty.util.NetUtil;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +31,9 @@ record LiveServer(String name, String address, int port, ServerState state, bool
   boolean at(String address, int port) {
     if (this.port != port) {
       return false;
+    }
+    if (this.address.equals(address)) {
+      return true; // the common case, without parsing either
     }
     byte[] mine = NetUtil.createByteArrayFromIpAddressString(this.address);
     byte[] theirs = NetUtil.createByteArrayFromIpAddressString(address);
@@ -77,6 +81,55 @@ record LiveServer(String name, String address, int port, ServerState state, bool
       throw new IllegalArgumentException("not an answer to 'show servers state': " + HaproxyRuntimeApi.abbreviate(answer));
     }
     return servers;
+  }
+
+  /** HAProxy's id of each server ({@code srv_id}), from the answer to {@code show servers state BACKEND}. */
+  static Map<String, Integer> parseIds(String answer) {
+    Map<String, Integer> ids = new HashMap<>();
+    boolean header = false;
+    for (String line : answer.split("\n")) {
+      if (line.startsWith("# be_id")) {
+        header = true;
+        continue;
+      }
+      String[] f = line.split(" ");
+      if (header && f.length >= 19) {
+        ids.put(f[3], Integer.parseInt(f[2]));
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * One server, from the CSV answer to {@code show stat BACKEND 4 ID} (its status, user weight,
+   * address and current sessions), or null when HAProxy has no server of that id. What the
+   * answer does not carry (the initial weight) comes from {@code before}.
+   *
+   * @param sessions gets the server's current sessions
+   */
+  static LiveServer parseStat(String answer, LiveServer before, Map<String, Integer> sessions) {
+    String[] lines = answer.split("\n");
+    if (lines.length < 2 || !lines[0].startsWith("# pxname,svname,")) {
+      return null;
+    }
+    List<String> columns = java.util.Arrays.asList(lines[0].substring(2).split(","));
+    String[] f = lines[1].split(",", -1);
+    int status = columns.indexOf("status");
+    int uweight = columns.indexOf("uweight");
+    int addr = columns.indexOf("addr");
+    int scur = columns.indexOf("scur");
+    if (status < 0 || uweight < 0 || addr < 0 || scur < 0 || f.length <= Math.max(Math.max(status, uweight), Math.max(addr, scur))
+        || !f[1].equals(before.name())) {
+      return null;
+    }
+    String word = f[status];
+    ServerState state = word.startsWith("MAINT") ? ServerState.MAINT : word.startsWith("DRAIN") ? ServerState.DRAIN : ServerState.READY;
+    int colon = f[addr].lastIndexOf(':');
+    String address = f[addr].substring(0, colon).replace("[", "").replace("]", "");
+    int port = Integer.parseInt(f[addr].substring(colon + 1));
+    sessions.put(before.name(), f[scur].isEmpty() ? 0 : Integer.parseInt(f[scur]));
+    return new LiveServer(before.name(), address, port, state, !word.startsWith("DOWN"), Integer.parseInt(f[uweight]),
+        before.initialWeight());
   }
 
   /** Current sessions per server, from the CSV answer to {@code show stat BACKEND 4 -1}. */

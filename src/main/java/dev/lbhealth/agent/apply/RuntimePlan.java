@@ -27,8 +27,10 @@ import java.util.Set;
  * @param commands what to send, in order
  * @param expected for each command, the start of the answer that means it worked ("" for none)
  * @param differences the servers of the set that differ from HAProxy, in words (for drift reports)
+ * @param touched the servers the commands change, by name
+ * @param adds whether a command adds a server (HAProxy gives it an id only then)
  */
-record RuntimePlan(List<String> commands, List<String> expected, List<String> differences) {
+record RuntimePlan(List<String> commands, List<String> expected, List<String> differences, Set<String> touched, boolean adds) {
   static final String ADDED = "New server registered.";
   static final String DELETED = "Server deleted.";
 
@@ -39,13 +41,18 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
     List<String> losing = new ArrayList<>();
     List<String> losingExpected = new ArrayList<>();
     List<String> differences = new ArrayList<>();
+    Set<String> touched = new HashSet<>();
+    boolean adds = false;
     for (Server s : desired.servers()) {
       Target t = s.target();
       String id = backend + "/" + s.name();
       LiveServer now = live.get(s.name());
       List<String> commands = s.state() == ServerState.READY ? gaining : losing;
       List<String> expected = s.state() == ServerState.READY ? gainingExpected : losingExpected;
+      int before = commands.size();
       if (now == null) {
+        adds = true;
+        touched.add(s.name());
         differences.add(s.name() + ": missing, wanted " + s.state().word() + " at " + t.hostPort());
         commands.add("add server " + id + " " + t.hostPort());
         expected.add(ADDED);
@@ -78,10 +85,14 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
         commands.add("set server " + id + " health up");
         expected.add("");
       }
+      if (commands.size() > before) {
+        touched.add(s.name());
+      }
     }
     for (String name : leaving(live, desired)) {
       LiveServer now = live.get(name);
       String id = backend + "/" + name;
+      int before = losing.size();
       if (!deletable.contains(name) && !expired.contains(name)) {
         if (now.state() == ServerState.READY) {
           losing.add("set server " + id + " state drain");
@@ -101,10 +112,13 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
         losing.add("del server " + id);
         losingExpected.add(DELETED);
       }
+      if (losing.size() > before) {
+        touched.add(name);
+      }
     }
     gaining.addAll(losing);
     gainingExpected.addAll(losingExpected);
-    return new RuntimePlan(gaining, gainingExpected, differences);
+    return new RuntimePlan(gaining, gainingExpected, differences, touched, adds);
   }
 
   /** Whether the plan deletes a server or shuts its sessions. */

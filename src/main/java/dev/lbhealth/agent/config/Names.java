@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
  */
 public final class Names {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
+  private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[0-9.]+");
   private static final Pattern IPV4 =
       Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
   private static final Pattern HOSTNAME =
@@ -30,7 +32,7 @@ public final class Names {
       return false;
     }
     if (s.contains(":")) {
-      if (!s.matches("[0-9A-Fa-f:.]+")) {
+      if (!IPV6_CHARS.matcher(s).matches()) {
         return false;
       }
       try {
@@ -40,7 +42,7 @@ public final class Names {
         return false;
       }
     }
-    if (s.matches("[0-9.]+")) {
+    if (DIGITS_AND_DOTS.matcher(s).matches()) {
       return IPV4.matcher(s).matches();
     }
     return HOSTNAME.matcher(s).matches();
@@ -49,6 +51,20 @@ public final class Names {
   /** An IPv4 or IPv6 literal (not a host name). */
   public static boolean isIpLiteral(String s) {
     return isAddress(s) && (s.contains(":") || IPV4.matcher(s).matches());
+  }
+
+  /** At most this many names in one log line or message; the rest are counted. */
+  public static final int MAX_LISTED = 10;
+
+  /**
+   * Names for a log line or a message, bounded: {@code a, b, c}, or the first {@link #MAX_LISTED}
+   * and {@code ... and 1990 more}. A line about 5,000 nodes stays one short line.
+   */
+  public static String listed(java.util.Collection<String> names) {
+    if (names.size() <= MAX_LISTED) {
+      return String.join(", ", names);
+    }
+    return String.join(", ", names.stream().limit(MAX_LISTED).toList()) + " and " + (names.size() - MAX_LISTED) + " more";
   }
 
   /** A value as error messages quote it: at most 80 characters. */

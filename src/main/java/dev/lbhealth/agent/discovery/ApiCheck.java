@@ -1,10 +1,13 @@
 package dev.lbhealth.agent.discovery;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.lbhealth.agent.config.Names;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.util.HashMap;
 import java.util.List;
@@ -25,24 +28,94 @@ final class ApiCheck {
   private ApiCheck() {}
 
   /**
+   * What a list answered: its resource version and each item's {@code namespace/name} with its
+   * resource version.
+   */
+  record Listed(String resourceVersion, Map<String, String> items) {}
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /**
+   * The items' metadata of a list as the API answers it (a {@code PartialObjectMetadataList}, or
+   * a whole {@code PodList} from an API that does not do metadata only), read as a stream: the
+   * rest of each object is skipped, never built.
+   */
+  static Listed listed(String body) throws IOException {
+    try (JsonParser p = JSON.createParser(body)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException("not a JSON object");
+      }
+      String version = null;
+      Map<String, String> items = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if (field.equals("metadata") && value == JsonToken.START_OBJECT) {
+          version = metadata(p)[2];
+        } else if (field.equals("items") && value == JsonToken.START_ARRAY) {
+          items = new HashMap<>();
+          while (p.nextToken() == JsonToken.START_OBJECT) {
+            String[] meta = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String f = p.currentName();
+              JsonToken v = p.nextToken();
+              if (f.equals("metadata") && v == JsonToken.START_OBJECT) {
+                meta = metadata(p);
+              } else {
+                p.skipChildren();
+              }
+            }
+            if (meta == null || meta[1] == null) {
+              throw new IOException("an item without a name");
+            }
+            items.put(meta[0] + "/" + meta[1], meta[2]);
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (items == null) {
+        throw new IOException("no items");
+      }
+      return new Listed(version, items);
+    }
+  }
+
+  /** namespace, name and resourceVersion of the metadata object the parser is in (it leaves it). */
+  private static String[] metadata(JsonParser p) throws IOException {
+    String[] out = new String[3];
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String f = p.currentName();
+      JsonToken v = p.nextToken();
+      switch (f) {
+        case "namespace" -> out[0] = p.getValueAsString();
+        case "name" -> out[1] = p.getValueAsString();
+        case "resourceVersion" -> out[2] = p.getValueAsString();
+        default -> p.skipChildren();
+      }
+    }
+    return out;
+  }
+
+  /**
    * Why the cached pods are behind a fresh list of them, or null when the cache holds every
    * listed pod at the listed version or a newer one, and nothing the list says was gone before it.
    * Resource versions are compared as numbers when they are (etcd's revisions), else as text.
    */
-  static String behind(PodList listed, List<Pod> cached) {
+  static String behind(Listed listed, List<Pod> cached) {
     Map<String, String> cache = new HashMap<>();
     cached.forEach(p -> cache.put(key(p), p.getMetadata().getResourceVersion()));
-    for (Pod p : listed.getItems()) {
-      String have = cache.remove(key(p));
-      String want = p.getMetadata().getResourceVersion();
+    for (Map.Entry<String, String> item : listed.items().entrySet()) {
+      String have = cache.remove(item.getKey());
+      String want = item.getValue();
       if (have == null) {
-        return "behind the API (pod " + key(p) + " not seen)";
+        return "behind the API (pod " + item.getKey() + " not seen)";
       }
-      if (older(have, want)) {
-        return "behind the API (pod " + key(p) + " seen at version " + have + ", the API has " + want + ")";
+      if (want != null && older(have, want)) {
+        return "behind the API (pod " + item.getKey() + " seen at version " + have + ", the API has " + want + ")";
       }
     }
-    String listVersion = listed.getMetadata() == null ? null : listed.getMetadata().getResourceVersion();
+    String listVersion = listed.resourceVersion();
     for (Map.Entry<String, String> left : cache.entrySet()) {
       // A pod the list lacks: gone before the list, unless the cache saw it made after.
       if (listVersion == null || !older(listVersion, left.getValue())) {

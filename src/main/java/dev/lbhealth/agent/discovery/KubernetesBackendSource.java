@@ -5,7 +5,6 @@ import dev.lbhealth.agent.config.KubernetesConfig;
 import dev.lbhealth.agent.config.ServiceConfig;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -49,7 +48,7 @@ public final class KubernetesBackendSource implements BackendSource {
   private static final long TICK_MS = 250;
   /** Without a first list by then, static nodes of the service go ahead without the API's. */
   private static final long FIRST_LIST_WAIT_MS = 5_000;
-  /** Checks in a row that find the informers behind or not watching before they are started afresh. */
+  /** Checks in a row that find the informers behind, not watching or delivering nothing, before they are started afresh. */
   private static final int BEHIND_CHECKS = 2;
   /** At most this many checks between two fresh starts while they do not help (a lasting 403). */
   private static final int MAX_RESTART_SPACING = 12;
@@ -63,6 +62,8 @@ public final class KubernetesBackendSource implements BackendSource {
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Pod> pods;
   private Consumer<Map<Target, Placement>> listener;
+  /** What was made of each node, kept between views. */
+  private final KubernetesView.Nodes nodeMemo = new KubernetesView.Nodes();
   /** The view from the caches, as last computed. */
   private KubernetesView seen;
   /** The view last told (null before the first). */
@@ -79,6 +80,8 @@ public final class KubernetesBackendSource implements BackendSource {
   private boolean checking;
   private boolean checkFailedSince;
   private int behindChecks;
+  /** The pod informer's last resource version at the last check that found it behind. */
+  private String behindAtVersion;
   private int restartSpacing = BEHIND_CHECKS;
   private boolean handedToProbes;
   private long checkTimer = -1;
@@ -139,6 +142,7 @@ public final class KubernetesBackendSource implements BackendSource {
     SharedIndexInformer<Pod> p = client.pods().inNamespace(service.kubernetes().namespace())
         .withLabelSelector(service.kubernetes().selector()).runnableInformer(0);
     n.itemStore(new NodeStore());
+    p.itemStore(new PodStore());
     nodes = n;
     pods = p;
     watch(n, "nodes", "");
@@ -166,7 +170,11 @@ public final class KubernetesBackendSource implements BackendSource {
     }
   }
 
-  /** Reads the service's pods afresh and compares them with the cache (one read at a time). */
+  /**
+   * Reads the service's pods afresh (their metadata only, where the API can) and compares them
+   * with the cache, one read at a time; the answer is parsed and compared on a worker, so a list
+   * of thousands of pods never holds up the event loop.
+   */
   private void check() {
     if (stopped || checking) {
       return;
@@ -177,45 +185,63 @@ public final class KubernetesBackendSource implements BackendSource {
     String url = client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/"
         + service.kubernetes().namespace() + "/pods?labelSelector="
         + URLEncoder.encode(service.kubernetes().selector(), StandardCharsets.UTF_8);
-    HttpRequest request = client.getHttpClient().newHttpRequestBuilder().uri(url).timeout(deadline, TimeUnit.MILLISECONDS).build();
+    HttpRequest request = client.getHttpClient().newHttpRequestBuilder().uri(url)
+        .header("Accept", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json")
+        .timeout(deadline, TimeUnit.MILLISECONDS).build();
     var answer = client.getHttpClient().sendAsync(request, String.class).orTimeout(deadline, TimeUnit.MILLISECONDS);
-    answer.whenComplete((response, failure) -> context.runOnContext(v -> {
-      checking = false;
-      checked(startedAt, response, failure);
-    }));
+    answer.whenComplete((response, failure) -> context.runOnContext(v -> checked(startedAt, response, failure)));
   }
 
   private void checked(long startedAt, HttpResponse<String> response, Throwable failure) {
-    if (stopped) {
-      return;
-    }
     String where = " in namespace " + service.kubernetes().namespace();
-    if (failure != null || !response.isSuccessful()) {
+    if (stopped) {
+      checking = false;
+    } else if (failure != null || !response.isSuccessful()) {
+      checking = false;
       checkFailedSince = true;
       troubled(failure != null ? ApiCheck.describe(failure, "list", "pods", where)
           : ApiCheck.describe(response.code(), statusMessage(response.body()), "list", "pods", where));
-      return;
+    } else {
+      SharedIndexInformer<Pod> cache = pods;
+      vertx.executeBlocking(() -> ApiCheck.behind(ApiCheck.listed(response.body()), cache.getStore().list()), false)
+          .onComplete(compared -> {
+            checking = false;
+            if (stopped) {
+              return;
+            }
+            if (compared.failed()) {
+              checkFailedSince = true;
+              troubled("the API's answer to a list of pods" + where + " is not a list: " + ApiCheck.firstLine(compared.cause()));
+            } else {
+              compared(startedAt, compared.result());
+            }
+          });
     }
-    PodList listed;
-    try {
-      listed = client.getKubernetesSerialization().unmarshal(response.body(), PodList.class);
-    } catch (RuntimeException e) {
-      checkFailedSince = true;
-      troubled("the API's answer to a list of pods" + where + " is not a pod list: " + ApiCheck.firstLine(e));
-      return;
-    }
+  }
+
+  /** After a read the API answered: {@code behind} is null if the cache held what it listed. */
+  private void compared(long startedAt, String behindTheList) {
     if (checkFailedSince) {
       // The API did not answer for a while: a watch opened before may be dead without a word.
       checkFailedSince = false;
       restart("the API answers again after it did not");
       return;
     }
-    String behind = !synced ? "not listed yet" : !nodes.isWatching() || !pods.isWatching() ? "not watching"
-        : ApiCheck.behind(listed, pods.getStore().list());
+    String behind = !synced ? "not listed yet" : !nodes.isWatching() || !pods.isWatching() ? "not watching" : behindTheList;
     if (behind == null) {
       behindChecks = 0;
+      behindAtVersion = null;
       restartSpacing = BEHIND_CHECKS;
       confirmed(startedAt);
+      return;
+    }
+    // A watch that lags (a burst of changes on a busy API) still delivers: only informers that
+    // are not watching, or whose watch delivered nothing since the last check, are stuck.
+    String version = synced && nodes.isWatching() && pods.isWatching() ? pods.lastSyncResourceVersion() : null;
+    boolean delivered = version != null && !version.equals(behindAtVersion);
+    behindAtVersion = version;
+    if (delivered) {
+      behindChecks = 0;
       return;
     }
     if (++behindChecks >= restartSpacing) {
@@ -282,7 +308,7 @@ public final class KubernetesBackendSource implements BackendSource {
       return; // new informers still listing: the view stays as it was
     }
     if (changed || seen == null) {
-      seen = KubernetesView.of(service, settings.allowAddresses(), nodes.getStore().list(), pods.getStore().list());
+      seen = KubernetesView.of(service, settings.allowAddresses(), nodes.getStore().list(), pods.getStore().list(), nodeMemo);
     }
     boolean probes = ageMillis() > settings.freshness().probesDecideAfter().toMillis();
     if (probes != handedToProbes) {

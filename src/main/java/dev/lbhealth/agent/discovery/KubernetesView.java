@@ -35,6 +35,16 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
    *     config's {@code kubernetes.allow-addresses})
    */
   public static KubernetesView of(ServiceConfig service, List<AddressRange> allowed, List<Node> nodes, List<Pod> pods) {
+    return of(service, allowed, nodes, pods, new Nodes());
+  }
+
+  /**
+   * The same, with what was made of each node kept in {@code seen} for the next view: a node
+   * unchanged since (the same resource version) is not validated again, and keeps its target. A
+   * burst of events in a cluster of thousands of nodes then costs a pass over them, not
+   * thousands of validations and objects.
+   */
+  public static KubernetesView of(ServiceConfig service, List<AddressRange> allowed, List<Node> nodes, List<Pod> pods, Nodes seen) {
     Map<String, Placement> byNode = new HashMap<>();
     for (Pod pod : pods) {
       String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
@@ -49,33 +59,56 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
     List<String> refused = new ArrayList<>();
     List<Node> sorted = new ArrayList<>(nodes);
     sorted.sort(Comparator.comparing(n -> n.getMetadata().getName()));
+    Map<String, Nodes.Entry> kept = new HashMap<>(sorted.size() * 2);
     for (Node node : sorted) {
       String name = node.getMetadata().getName();
-      if (!Names.isName(name)) {
-        refused.add("node '" + Names.cut(name) + "' left out: its name is not safe for the LB (" + Names.NAME_RULE + ")");
-        continue;
+      Nodes.Entry entry = seen.entries.get(name);
+      if (entry == null || !java.util.Objects.equals(entry.version, node.getMetadata().getResourceVersion())) {
+        entry = entry(service, allowed, node);
       }
-      String address = address(node, service.kubernetes().address());
-      if (address == null) {
-        refused.add("node " + name + " left out: no " + service.kubernetes().address() + " address");
-        continue;
-      }
-      if (!Names.isAddress(address)) {
-        refused.add("node " + name + " left out: address '" + Names.cut(address) + "' is not an IP address or host name");
-        continue;
-      }
-      String refusal = refusal(address, allowed);
-      if (refusal != null) {
-        refused.add("node " + name + " left out: address " + address + " is " + refusal
-            + " (kubernetes.allow-addresses takes it)");
+      kept.put(name, entry);
+      if (entry.refused != null) {
+        refused.add(entry.refused);
         continue;
       }
       // A NotReady node's pods cannot be trusted to serve, whatever they last reported.
-      Placement placement = ready(node) ? byNode.getOrDefault(name, Placement.ABSENT)
+      Placement placement = entry.ready ? byNode.getOrDefault(name, Placement.ABSENT)
           : byNode.get(name) == Placement.TERMINATING ? Placement.TERMINATING : Placement.ABSENT;
-      targets.put(new Target(service.name(), name, address, service.port()), placement);
+      targets.put(entry.target, placement);
     }
+    seen.entries = kept;
     return new KubernetesView(targets, refused);
+  }
+
+  /** What was made of each node, by name, for the next view (see {@link #of}). Not thread-safe. */
+  public static final class Nodes {
+    private Map<String, Entry> entries = Map.of();
+
+    /** A node at one resource version: its target, or why it was left out; whether it is Ready. */
+    private record Entry(String version, Target target, String refused, boolean ready) {}
+  }
+
+  private static Nodes.Entry entry(ServiceConfig service, List<AddressRange> allowed, Node node) {
+    String name = node.getMetadata().getName();
+    String version = node.getMetadata().getResourceVersion();
+    if (!Names.isName(name)) {
+      return new Nodes.Entry(version, null, "node '" + Names.cut(name) + "' left out: its name is not safe for the LB ("
+          + Names.NAME_RULE + ")", false);
+    }
+    String address = address(node, service.kubernetes().address());
+    if (address == null) {
+      return new Nodes.Entry(version, null, "node " + name + " left out: no " + service.kubernetes().address() + " address", false);
+    }
+    if (!Names.isAddress(address)) {
+      return new Nodes.Entry(version, null, "node " + name + " left out: address '" + Names.cut(address)
+          + "' is not an IP address or host name", false);
+    }
+    String refusal = refusal(address, allowed);
+    if (refusal != null) {
+      return new Nodes.Entry(version, null, "node " + name + " left out: address " + address + " is " + refusal
+          + " (kubernetes.allow-addresses takes it)", false);
+    }
+    return new Nodes.Entry(version, new Target(service.name(), name, address, service.port()), null, ready(node));
   }
 
   /**

@@ -49,6 +49,11 @@ public final class NginxRenderer implements Renderer {
           .append(s.state() != ServerState.READY ? " down" : set.healthy() ? PASSIVE : TRY_ALWAYS)
           .append("; # ").append(Renderer.safe("node", t.node())).append('\n');
     }
+    if (set.servers().isEmpty()) {
+      // No node at all (discovery found none): nginx refuses an empty upstream, so one server
+      // that is never used keeps the file valid; clients are refused at once, as with all down.
+      out.append("    server 127.0.0.1:1 down; # no node\n");
+    }
     out.append("}\n");
     if (service.lb().listen() != null) {
       int tries = Math.max(2, set.size());

@@ -80,6 +80,15 @@ public final class FakeCluster implements AutoCloseable {
     }
   }
 
+  /** The mock server logs every request at INFO through java.util.logging: kept to warnings (a strong reference, or JUL forgets the level). */
+  private static final java.util.logging.Logger MOCK_LOG = quiet();
+
+  private static java.util.logging.Logger quiet() {
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+    log.setLevel(java.util.logging.Level.WARNING);
+    return log;
+  }
+
   private Dispatcher dispatcher;
   private KubernetesMockServer server;
   private NamespacedKubernetesClient client;
@@ -125,6 +134,11 @@ public final class FakeCluster implements AutoCloseable {
     client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
         .withNewStatus().addNewAddress().withType("InternalIP").withAddress(internalIp).endAddress()
         .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build()).create();
+  }
+
+  /** The node leaves the cluster. */
+  public void deleteNode(String name) {
+    client.nodes().withName(name).delete();
   }
 
   /** A pod of the service scheduled on {@code node}, not Ready yet, held by the test's finalizer. */

@@ -129,4 +129,36 @@ class KubernetesViewTest {
       org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> AddressRange.parse(bad), bad);
     }
   }
+
+  @Test
+  void theInformersKeepOfNodesAndPodsOnlyWhatAViewReadsAndTheViewIsTheSame() throws Exception {
+    List<Node> nodes = new java.util.ArrayList<>();
+    List<Pod> pods = new java.util.ArrayList<>();
+    for (String name : List.of("copernicus", "galileo", "newton")) {
+      nodes.add(new NodeBuilder(node(name, "127.0.0." + (2 + nodes.size()), "127.0.1.9", !name.equals("newton")))
+          .editMetadata().withResourceVersion("4" + nodes.size()).addToLabels("kubernetes.io/hostname", name)
+          .addToAnnotations("k3s.io/node-args", "[\"server\"]").endMetadata()
+          .editStatus().addNewImage().withNames("docker.io/rancher/k3s:" + "v".repeat(200)).withSizeBytes(1L).endImage()
+          .addNewCondition().withType("MemoryPressure").withStatus("False").endCondition().endStatus().build());
+    }
+    pods.add(new PodBuilder(pod("galileo", 9890, true, false)).editMetadata().withNamespace("default").withResourceVersion("7")
+        .addNewManagedField().withManager("kubelet").withOperation("Update").endManagedField().endMetadata()
+        .editSpec().editFirstContainer().addNewEnv().withName("SECRET_SIZE").withValue("x".repeat(1000)).endEnv()
+        .addNewPort().withContainerPort(8080).endPort().endContainer().addNewVolume().withName("data").endVolume().endSpec()
+        .editStatus().withPhase("Running").addNewCondition().withType("ContainersReady").withStatus("True").endCondition()
+        .endStatus().build());
+    pods.add(pod("copernicus", 9890, true, true));
+    pods.add(pod("newton", 9890, true, false));
+    KubernetesView whole = KubernetesView.of(service("InternalIP"), LOOPBACK, nodes, pods);
+    List<Node> trimmedNodes = nodes.stream().map(NodeStore::trim).toList();
+    List<Pod> trimmedPods = pods.stream().map(PodStore::trim).toList();
+    assertEquals(whole, KubernetesView.of(service("InternalIP"), LOOPBACK, trimmedNodes, trimmedPods));
+    assertEquals(Map.of("copernicus 127.0.0.2:9890", Placement.TERMINATING, "galileo 127.0.0.3:9890", Placement.SERVING,
+        "newton 127.0.0.4:9890", Placement.ABSENT), placements(whole));
+    String node = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().asJson(trimmedNodes.get(0));
+    String pod = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().asJson(trimmedPods.get(0));
+    assertEquals(false, node.contains("k3s") || node.contains("MemoryPressure") || node.contains("hostname"), node);
+    assertEquals(false, pod.contains("SECRET_SIZE") || pod.contains("kubelet") || pod.contains("8080") || pod.contains("\"data\""), pod);
+    assertEquals("7", trimmedPods.get(0).getMetadata().getResourceVersion(), "the freshness check compares versions");
+  }
 }
