@@ -46,6 +46,9 @@ public final class Agent extends VerticleBase {
   private final Instant startedAt = Instant.now();
   private AgentConfig config;
   private VertxTimers timers;
+  /** In-process listeners of apply events that read the service in them (benchmarks); see {@link #followApplyEvents}. */
+  private volatile int applyEventListeners;
+
   /** The Kubernetes client, when a kubernetes section is configured (its services share it). */
   private KubernetesClient kubernetes;
   private StatusServer statusServer;
@@ -173,7 +176,15 @@ public final class Agent extends VerticleBase {
           if ("health".equals(event.getString("type"))) {
             systemdStatusSoon();
           }
-        });
+        }, () -> applyEventListeners > 0 || (statusServer != null && statusServer.hasEventClients()));
+  }
+
+  /**
+   * Apply events on the event bus ({@link StatusServer#EVENTS}) carry the whole service from now
+   * on, as they do while a client follows /events: for code in the same JVM that reads them.
+   */
+  public void followApplyEvents() {
+    applyEventListeners++;
   }
 
   /** Publishes what changed: a service is encoded again only if it changed since its last encoding. */

@@ -56,6 +56,7 @@ final class ServiceMonitor implements ApplyListener {
   private final TargetPool pool;
   /** Pushes discovered targets (Kubernetes), or null for static nodes only. */
   private final BackendSource discovery;
+  private final java.util.function.BooleanSupplier applyDetail;
   private Map<Target, Placement> discovered = Map.of();
   /** Whether the source has told its first view: nothing is decided before. */
   private boolean discoveryKnown;
@@ -103,10 +104,13 @@ final class ServiceMonitor implements ApplyListener {
    *     /status, read after the LB shows the change, must show it too
    * @param afterApply runs after every apply, on the agent's context
    * @param events what happened, as JSON for /events
+   * @param applyDetail whether an apply event is to carry the whole service (someone follows /events)
    */
   ServiceMonitor(ServiceConfig service, BackendSource discovery, Probe probe, Function<ApplyListener, LbWriter> writers,
-      Timers timers, Runnable beforeApply, Runnable afterApply, AgentMetrics metrics, Consumer<JsonObject> events) {
+      Timers timers, Runnable beforeApply, Runnable afterApply, AgentMetrics metrics, Consumer<JsonObject> events,
+      java.util.function.BooleanSupplier applyDetail) {
     this.discovery = discovery;
+    this.applyDetail = applyDetail;
     this.discoveryKnown = discovery == null;
     this.beforeApply = beforeApply;
     this.afterApply = afterApply;
@@ -390,7 +394,9 @@ final class ServiceMonitor implements ApplyListener {
       }
       // The agent's snapshot first: a client that sees the apply event and asks /status sees it too.
       afterApply.run();
-      events.accept(new JsonObject().put("type", "apply").put("service", status()));
+      // The service as in /status: 5,000 nodes of JSON, built only for someone who follows /events.
+      events.accept(new JsonObject().put("type", "apply").put("service",
+          applyDetail.getAsBoolean() ? status() : new JsonObject().put("name", service.name())));
       if (applyAgain) {
         applyAgain = false;
         apply();

@@ -71,6 +71,7 @@ public final class KubernetesBenchmark {
         }
       });
       Agent agent = new Agent(ConfigLoader.parse(yaml, "benchmark"));
+      agent.followApplyEvents(); // the listener above reads the service in apply events
       Bench.await(vertx.deployVerticle(agent));
       LbProcess lb = seed.lb();
       Bench.waitUntil(() -> agent.firstApplyDone() && lb.inRotation().equals(List.of(nodes.get(0))), 15_000);

@@ -60,7 +60,13 @@ public final class StatusServer {
   private final MeterRegistry registry;
   private final Rendered metricsText;
   private HttpServer server;
-  private int eventClients;
+  /** Clients of /events now; counted on the listener's loop, read from the agent's. */
+  private volatile int eventClients;
+
+  /** Whether anyone follows /events now (what an event carries is built only then). */
+  public boolean hasEventClients() {
+    return eventClients > 0;
+  }
 
   /**
    * @param status the agent's /status snapshots (their services already encoded, never changed
@@ -183,7 +189,7 @@ public final class StatusServer {
           .onComplete(sent -> ctx.request().connection().close());
       return;
     }
-    eventClients++;
+    eventClients++; // only the listener's loop writes it
     HttpServerResponse response = ctx.response()
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream")
