@@ -62,6 +62,12 @@ public final class KubernetesBackendSource implements BackendSource {
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Pod> pods;
   private Consumer<Map<Target, Placement>> listener;
+  /** The longest wait between two views in a storm of events. */
+  private static final long MAX_VIEW_SPACING_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  /** Not before then is the next view computed (after an expensive one). */
+  private long nextViewAtNanos;
+  /** What the last view took to compute from the caches. */
+  private long viewCostNanos;
   /** What was made of each node, kept between views. */
   private final KubernetesView.Nodes nodeMemo = new KubernetesView.Nodes();
   /** The view from the caches, as last computed. */
@@ -78,6 +84,8 @@ public final class KubernetesBackendSource implements BackendSource {
   private volatile String trouble;
   private String loggedTrouble;
   private boolean checking;
+  /** Old informers are being stopped before new ones start. */
+  private boolean restarting;
   private boolean checkFailedSince;
   private int behindChecks;
   /** The pod informer's last resource version at the last check that found it behind. */
@@ -164,8 +172,17 @@ public final class KubernetesBackendSource implements BackendSource {
   private void changed() {
     if (pending.compareAndSet(false, true)) {
       context.runOnContext(v -> {
-        pending.set(false);
-        publish(true);
+        long wait = nextViewAtNanos - System.nanoTime();
+        if (wait <= 0) {
+          pending.set(false);
+          publish(true);
+        } else {
+          // A storm of events (a cluster coming up): views no more often than their cost allows.
+          vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)), id -> {
+            pending.set(false);
+            publish(true);
+          });
+        }
       });
     }
   }
@@ -221,13 +238,16 @@ public final class KubernetesBackendSource implements BackendSource {
 
   /** After a read the API answered: {@code behind} is null if the cache held what it listed. */
   private void compared(long startedAt, String behindTheList) {
+    if (restarting) {
+      return; // a read from before the informers are replaced says nothing of the new ones
+    }
     if (checkFailedSince) {
       // The API did not answer for a while: a watch opened before may be dead without a word.
       checkFailedSince = false;
       restart("the API answers again after it did not");
       return;
     }
-    String behind = !synced ? "not listed yet" : !nodes.isWatching() || !pods.isWatching() ? "not watching" : behindTheList;
+    String behind = !synced || restarting ? "not listed yet" : !nodes.isWatching() || !pods.isWatching() ? "not watching" : behindTheList;
     if (behind == null) {
       behindChecks = 0;
       behindAtVersion = null;
@@ -265,12 +285,19 @@ public final class KubernetesBackendSource implements BackendSource {
     behindChecks = 0;
     SharedIndexInformer<Node> oldNodes = nodes;
     SharedIndexInformer<Pod> oldPods = pods;
-    startInformers();
+    synced = false; // the view stays as it was until the new informers have listed
+    restarting = true;
+    // The old ones end first: never two watches of one resource at once.
     vertx.executeBlocking(() -> {
       oldNodes.stop();
       oldPods.stop();
       return null;
-    }, false);
+    }, false).onComplete(done -> {
+      restarting = false;
+      if (!stopped) {
+        startInformers();
+      }
+    });
   }
 
   private void confirmed(long atMillis) {
@@ -297,7 +324,7 @@ public final class KubernetesBackendSource implements BackendSource {
     if (stopped) {
       return;
     }
-    if (!synced && nodes.hasSynced() && pods.hasSynced()) {
+    if (!synced && !restarting && nodes.hasSynced() && pods.hasSynced()) {
       synced = true;
       listedOnce = true;
       changed = true;
@@ -308,7 +335,9 @@ public final class KubernetesBackendSource implements BackendSource {
       return; // new informers still listing: the view stays as it was
     }
     if (changed || seen == null) {
+      long start = System.nanoTime();
       seen = KubernetesView.of(service, settings.allowAddresses(), nodes.getStore().list(), pods.getStore().list(), nodeMemo);
+      viewCostNanos = System.nanoTime() - start;
     }
     boolean probes = ageMillis() > settings.freshness().probesDecideAfter().toMillis();
     if (probes != handedToProbes) {
@@ -326,7 +355,13 @@ public final class KubernetesBackendSource implements BackendSource {
       LOG.warn("service {}: {}", service.name(), ApiCheck.bounded(view.refused()));
     }
     told = view;
+    long start = System.nanoTime();
     listener.accept(view.targets());
+    // What a view costs (here and in the service it goes to: a pass over every target) bounds
+    // how often the next may come: at most a fifth of the loop's time goes to views in a storm;
+    // a lone change (a pod terminating) is taken at once.
+    long end = System.nanoTime();
+    nextViewAtNanos = end + Math.min(MAX_VIEW_SPACING_NANOS, 4 * (end - start + viewCostNanos));
   }
 
   private String confirmedAt() {
