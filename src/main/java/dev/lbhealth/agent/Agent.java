@@ -121,16 +121,13 @@ public final class Agent extends VerticleBase {
     // The listener runs on an event loop of its own: a flood of status requests cannot delay probes.
     statusServer = new StatusServer(vertx, config.status(), statusSource(), () -> problemsSnapshot, metrics.registry());
     publishSnapshot();
-    // On change, no faster than every half second (a service of 10,000 targets costs the loop
-    // several ms and the heap megabytes to encode); after an apply at once. The probes' times are
-    // encoded again only when /status is read (statusSource), never on a timer.
+    // The /status document is encoded only when read (statusSource: again when something changed
+    // since, or its probe times are half a second old), never on a timer nor after each apply: a
+    // service of 10,000 targets costs the loop several ms and the heap megabytes to encode.
     vertx.setPeriodic(StatusServer.STATUS_EVERY_MS, id -> {
-      if (snapshotDirty) {
-        publishSnapshot();
-      } else {
-        problemsSnapshot = problems();
-        warningsSnapshot = warnings(); // an overload, remembered for a while, then forgotten
-      }
+      // The document itself is made when someone reads /status (a service of 5,000 nodes is
+      // megabytes of JSON): here only what /healthz and STATUS= say.
+      refreshHealth();
       // STATUS= follows what ends with time alone (an overload forgotten, an LB found down) as
       // /healthz does: it is sent only when its text changed.
       if (!readyNow()) {
@@ -234,9 +231,15 @@ public final class Agent extends VerticleBase {
     };
   }
 
+  /** What /healthz and STATUS= say now (cheap: no node is encoded). */
+  private void refreshHealth() {
+    problemsSnapshot = problems();
+    warningsSnapshot = warnings(); // an overload, remembered for a while, then forgotten
+  }
+
   /** After any apply: the first time every service has applied, tell systemd we are ready. */
   private void applied() {
-    publishSnapshot();
+    refreshHealth(); // the /status document follows when it is read (snapshotDirty)
     if (!readyNow()) {
       systemdStatusSoon();
     }
