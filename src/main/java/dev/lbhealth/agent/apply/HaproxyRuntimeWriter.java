@@ -184,8 +184,13 @@ final class HaproxyRuntimeWriter implements LbWriter {
       RuntimePlan plan = plan(seen, set);
       // Deleting a server or shutting its sessions is decided on a fresh read only.
       if (!plan.commands().isEmpty() && !plan.removes()) {
-        return send(plan, set).compose(refusal -> refusal == null ? Future.succeededFuture(applied(set, start))
-            : careful(set, start)).recover(e -> careful(set, start));
+        return send(plan, set).compose(refusal -> {
+          if (refusal == null) {
+            return Future.succeededFuture(applied(set, start));
+          }
+          LOG.info("service {}: {}; reading HAProxy afresh", service.name(), refusal);
+          return careful(set, start);
+        }).recover(e -> careful(set, start));
       }
     }
     return careful(set, start);
@@ -287,14 +292,17 @@ final class HaproxyRuntimeWriter implements LbWriter {
     // with it. Last, not first: the commands reach HAProxy one answer sooner (the hot path).
     State before = seen;
     List<String> oneByOne = before == null || plan.adds() || plan.removes() || plan.touched().size() > READ_BACK_ONE_BY_ONE
-        || !before.ids().keySet().containsAll(plan.touched()) ? null : List.copyOf(plan.touched());
+        || !before.ids().containsKey(LiveServer.BACKEND_ID) || !before.ids().keySet().containsAll(plan.touched())
+        ? null : List.copyOf(plan.touched());
     List<String> commands = new ArrayList<>(plan.commands().size() + 3);
     commands.addAll(plan.commands());
     if (oneByOne == null) {
       commands.add("show servers state " + backend);
       commands.add("show stat " + backend + " 4 -1");
     } else {
-      oneByOne.forEach(name -> commands.add("show stat " + backend + " 4 " + before.ids().get(name)));
+      // By the backend's id: "show stat NAME" would take a frontend of the same name.
+      int backendId = before.ids().get(LiveServer.BACKEND_ID);
+      oneByOne.forEach(name -> commands.add("show stat " + backendId + " 4 " + before.ids().get(name)));
     }
     commands.add("show info");
     seen = null;

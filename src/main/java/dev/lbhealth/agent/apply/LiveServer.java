@@ -45,6 +45,9 @@ record LiveServer(String name, String address, int port, ServerState state, bool
     return state == ServerState.MAINT || (running && weight == initialWeight);
   }
 
+  /** The key of the backend's own id in {@link #parseIds} (no server can have this name: it is not a valid one). */
+  static final String BACKEND_ID = " backend";
+
   /** srv_admin_state flags (HAProxy's {@code SRV_ADMF_*}): forced, inherited and resolver maint. */
   private static final int MAINT_FLAGS = 0x01 | 0x02 | 0x20;
   /** Forced and inherited drain. */
@@ -83,7 +86,11 @@ record LiveServer(String name, String address, int port, ServerState state, bool
     return servers;
   }
 
-  /** HAProxy's id of each server ({@code srv_id}), from the answer to {@code show servers state BACKEND}. */
+  /**
+   * HAProxy's id of each server ({@code srv_id}), from the answer to {@code show servers state
+   * BACKEND}, and under the key {@link #BACKEND_ID} the backend's own ({@code be_id}): a frontend
+   * may have the backend's name, so a backend is named to {@code show stat} by its id.
+   */
   static Map<String, Integer> parseIds(String answer) {
     Map<String, Integer> ids = new HashMap<>();
     boolean header = false;
@@ -95,6 +102,7 @@ record LiveServer(String name, String address, int port, ServerState state, bool
       String[] f = line.split(" ");
       if (header && f.length >= 19) {
         ids.put(f[3], Integer.parseInt(f[2]));
+        ids.putIfAbsent(BACKEND_ID, Integer.parseInt(f[0]));
       }
     }
     return ids;

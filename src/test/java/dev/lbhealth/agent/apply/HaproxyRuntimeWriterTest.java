@@ -201,6 +201,24 @@ class HaproxyRuntimeWriterTest {
   }
 
   /**
+   * A frontend with the backend's name (as the README's by-hand config has): the read-back of a
+   * change still finds the backend's servers, so the change is applied live and said so, not
+   * mistaken for a lost backend and found "unchanged" by a fresh read.
+   */
+  @Test
+  void aFrontendWithTheBackendsNameDoesNotHideTheBackendFromTheReadBack() throws Exception {
+    haproxy.close();
+    Files.writeString(haproxy.mainConfig(), Files.readString(haproxy.mainConfig()).replace("frontend seed", "frontend rsync-ssh"));
+    haproxy.start();
+    startWriter("");
+    takeOver("copernicus=ready", "galileo=maint", "newton=maint");
+    ApplyResult move = apply(set("copernicus=maint", "galileo=ready", "newton=maint"));
+    assertEquals(Outcome.APPLIED, move.outcome(), move.errors().toString());
+    assertEquals("runtime-api", move.method(), move.errors().toString());
+    assertEquals(expected("copernicus=maint", "galileo=ready", "newton=maint"), haproxy.servers());
+  }
+
+  /**
    * An agent restarted while HAProxy runs what it wants: its first apply finds nothing to change
    * and the file already right (a write that is done at once). The switches after it still reach
    * the file, so that HAProxy's next reload or restart does not bring back an old set. Restarted

@@ -84,6 +84,17 @@ class RealSystemdIT {
    * service up and in rotation exactly where the pod runs, no fail-open, no warning in /healthz,
    * in ten reads in a row (a blind agent plus fail-open and redispatch still lets clients through).
    */
+  /** Waits until the agent's journal has {@code line}; if it never does, the journal is in the failure. */
+  private static void inJournal(NspawnContainer box, String what, String line) throws Exception {
+    try {
+      waitFor(Duration.ofSeconds(15), what, () -> journal(box).contains(line));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(what + ": the journal has no '" + line + "':\n" + journal(box) + "\nstatus: "
+          + box.exec("curl", "-s", "http://127.0.0.1:9900/status").out() + "\nthreads: "
+          + box.exec("sh", "-c", "runuser -u lb-health-agent -- jcmd $(systemctl show -p MainPID --value lb-health-agent) Thread.print 2>&1 | head -150").out(), e);
+    }
+  }
+
   private static void believes(NspawnContainer box, String podNode) throws Exception {
     String[] last = {""};
     try {
@@ -159,7 +170,7 @@ class RealSystemdIT {
       String worker = box.exec("sh", "-c", "pgrep -P $(systemctl show -p MainPID --value haproxy)").out().strip();
       pod(box, "copernicus", "127.0.0.2", 9890, false);
       pod(box, "newton", "127.0.0.4", 9890, true);
-      waitFor(Duration.ofSeconds(15), "newton alone in rotation", () -> journal(box).contains("in rotation now [newton] (healthy) via runtime-api"));
+      inJournal(box, "newton alone in rotation", "in rotation now [newton] (healthy) via runtime-api");
       for (int i = 0; i < 3; i++) {
         assertEquals("newton", client(box), "every connection reaches the pod");
       }
@@ -226,7 +237,7 @@ class RealSystemdIT {
       }
       pod(box, "newton", "127.0.0.4", 9890, false);
       pod(box, "galileo", "127.0.0.3", 9890, true);
-      waitFor(Duration.ofSeconds(15), "galileo alone in rotation", () -> journal(box).contains("in rotation now [galileo] (healthy) via runtime-api"));
+      inJournal(box, "galileo alone in rotation", "in rotation now [galileo] (healthy) via runtime-api");
       assertEquals("galileo", client(box));
       waitFor(Duration.ofSeconds(15), "/healthz", () -> box.exec("curl", "-sf", "http://127.0.0.1:9900/healthz").exit() == 0);
       believes(box, "galileo");
@@ -281,8 +292,7 @@ class RealSystemdIT {
       believes(box, "newton");
       pod(box, "newton", "127.0.0.4", 9890, false);
       pod(box, "copernicus", "127.0.0.2", 9890, true);
-      waitFor(Duration.ofSeconds(15), "copernicus alone in rotation", () -> box.exec("journalctl", "-u", "lb-health-agent", "-o", "cat")
-          .out().contains("in rotation now [copernicus] (healthy) via runtime-api"));
+      inJournal(box, "copernicus alone in rotation", "in rotation now [copernicus] (healthy) via runtime-api");
       for (int i = 0; i < 3; i++) {
         assertEquals("copernicus", client(box), "every connection reaches the pod");
       }
@@ -300,7 +310,7 @@ class RealSystemdIT {
       assertEquals("galileo", client(box), journal(box));
       pod(box, "galileo", "127.0.0.3", 9890, false);
       pod(box, "newton", "127.0.0.4", 9890, true);
-      waitFor(Duration.ofSeconds(15), "newton alone in rotation", () -> journal(box).contains("in rotation now [newton] (healthy) via reload"));
+      inJournal(box, "newton alone in rotation", "in rotation now [newton] (healthy) via reload");
       for (int i = 0; i < 3; i++) {
         assertEquals("newton", client(box), "every connection reaches the pod");
       }
