@@ -62,16 +62,7 @@ record LiveServer(String name, String address, int port, ServerState state, bool
       return null;
     }
     Map<String, LiveServer> servers = new LinkedHashMap<>();
-    boolean header = false;
-    for (String line : answer.split("\n")) {
-      if (line.startsWith("# be_id")) {
-        header = true;
-        continue;
-      }
-      String[] f = line.split(" ");
-      if (!header || f.length < 19) {
-        continue;
-      }
+    forEachServer(answer, f -> {
       // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state ... srv_port (19th)
       int admin = Integer.parseInt(f[6]);
       ServerState state = (admin & MAINT_FLAGS) != 0 ? ServerState.MAINT
@@ -79,10 +70,7 @@ record LiveServer(String name, String address, int port, ServerState state, bool
       // srv_op_state 2 is running; 0 stopped (also the state of a server in maintenance).
       servers.put(f[3], new LiveServer(f[3], f[4], Integer.parseInt(f[18]), state, Integer.parseInt(f[5]) == 2,
           Integer.parseInt(f[7]), Integer.parseInt(f[8])));
-    }
-    if (!header) {
-      throw new IllegalArgumentException("not an answer to 'show servers state': " + HaproxyRuntimeApi.abbreviate(answer));
-    }
+    });
     return servers;
   }
 
@@ -93,6 +81,18 @@ record LiveServer(String name, String address, int port, ServerState state, bool
    */
   static Map<String, Integer> parseIds(String answer) {
     Map<String, Integer> ids = new HashMap<>();
+    if (answer.startsWith("Can't find backend")) {
+      return ids;
+    }
+    forEachServer(answer, f -> {
+      ids.put(f[3], Integer.parseInt(f[2]));
+      ids.putIfAbsent(BACKEND_ID, Integer.parseInt(f[0]));
+    });
+    return ids;
+  }
+
+  /** Each server line of an answer to {@code show servers state BACKEND}, split into its fields. */
+  private static void forEachServer(String answer, java.util.function.Consumer<String[]> server) {
     boolean header = false;
     for (String line : answer.split("\n")) {
       if (line.startsWith("# be_id")) {
@@ -101,11 +101,12 @@ record LiveServer(String name, String address, int port, ServerState state, bool
       }
       String[] f = line.split(" ");
       if (header && f.length >= 19) {
-        ids.put(f[3], Integer.parseInt(f[2]));
-        ids.putIfAbsent(BACKEND_ID, Integer.parseInt(f[0]));
+        server.accept(f);
       }
     }
-    return ids;
+    if (!header) {
+      throw new IllegalArgumentException("not an answer to 'show servers state': " + HaproxyRuntimeApi.abbreviate(answer));
+    }
   }
 
   /**

@@ -153,5 +153,32 @@ class RuntimePlanTest {
         new LiveServer("c", "127.0.0.4", 9890, ServerState.MAINT, false, 1, 1), // just added: in maintenance, so stopped
         new LiveServer("d", "127.0.0.6", 9890, ServerState.DRAIN)), List.copyOf(state.values()));
     assertNull(LiveServer.parseState("Can't find backend."));
+    assertEquals(Map.of("a", 1, "b", 2, "c", 3, "d", 4, LiveServer.BACKEND_ID, 3), LiveServer.parseIds(answers.get(3)),
+        "each server's id, and the backend's: a server is read back alone as 'show stat 3 4 ID'");
+    assertEquals(Map.of(), LiveServer.parseIds("Can't find backend."));
+
+    String stat = "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,"
+        + "act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,"
+        + "check_status,check_code,check_duration,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,"
+        + "req_rate_max,req_tot,cli_abrt,srv_abrt,comp_in,comp_out,comp_byp,comp_rsp,lastsess,last_chk,last_agt,qtime,ctime,"
+        + "rtime,ttime,agent_status,agent_code,agent_duration,check_desc,agent_desc,check_rise,check_fall,check_health,"
+        + "agent_rise,agent_fall,agent_health,addr,cookie,mode,algo,conn_rate,conn_rate_max,conn_tot,intercepted,dcon,dses,"
+        + "wrew,connect,reuse,cache_lookups,cache_hits,srv_icur,src_ilim,qtime_max,ctime_max,rtime_max,ttime_max,eint,"
+        + "idle_conn_cur,safe_conn_cur,used_conn_cur,need_conn_est,uweight,\n";
+    List<String> columns = List.of(stat.substring(2).strip().split(","));
+    String[] row = new String[columns.size()];
+    java.util.Arrays.fill(row, "");
+    row[0] = "be1";
+    row[columns.indexOf("svname")] = "b";
+    row[columns.indexOf("status")] = "DRAIN";
+    row[columns.indexOf("uweight")] = "1";
+    row[columns.indexOf("scur")] = "2";
+    row[columns.indexOf("addr")] = "127.0.0.3:9890";
+    String drainingWithTwo = stat + String.join(",", row) + ",\n";
+    Map<String, Integer> sessions = new java.util.HashMap<>();
+    assertEquals(new LiveServer("b", "127.0.0.3", 9890, ServerState.DRAIN, true, 1, 1),
+        LiveServer.parseStat(drainingWithTwo, state.get("b"), sessions));
+    assertEquals(Map.of("b", 2), sessions);
+    assertNull(LiveServer.parseStat(stat, state.get("b"), sessions), "no such server: only the header");
   }
 }
