@@ -180,8 +180,9 @@ abstract class SeedEndToEnd {
     startAgent(seed.agentConfig("no-nodes"));
     await().atMost(Duration.ofSeconds(10)).until(() -> http("/healthz").statusCode() == 200);
     get(seed.pod("copernicus").stop());
+    // /status shows the set while it is applied: done once it is no longer "applying".
     await().atMost(Duration.ofSeconds(5)).until(() -> service().getJsonObject("serverSet").getJsonArray("active").isEmpty()
-        && http("/healthz").statusCode() == 200);
+        && !service().getJsonObject("serverSet").getBoolean("applying") && http("/healthz").statusCode() == 200);
     assertEquals(List.of(), seed.lb().inRotation());
 
     LbClient.Attempt refused = seed.client().connect();
