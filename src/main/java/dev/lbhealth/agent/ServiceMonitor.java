@@ -157,17 +157,20 @@ final class ServiceMonitor implements ApplyListener {
 
   /** The static nodes plus the discovered targets on nodes not listed statically, to the pool. */
   private void rebuild(boolean spread) {
-    Map<Target, Placement> view = new LinkedHashMap<>();
-    Set<String> staticNodes = new HashSet<>();
-    for (Target t : new StaticBackendSource().targets(service)) {
-      view.put(t, Placement.UNKNOWN);
-      staticNodes.add(t.node());
-    }
-    discovered.forEach((t, p) -> {
-      if (!staticNodes.contains(t.node())) {
-        view.put(t, p);
+    List<Target> statics = new StaticBackendSource().targets(service);
+    Map<Target, Placement> view = statics.isEmpty() ? discovered : new LinkedHashMap<>();
+    if (!statics.isEmpty()) {
+      Set<String> staticNodes = new HashSet<>();
+      for (Target t : statics) {
+        view.put(t, Placement.UNKNOWN);
+        staticNodes.add(t.node());
       }
-    });
+      discovered.forEach((t, p) -> {
+        if (!staticNodes.contains(t.node())) {
+          view.put(t, p);
+        }
+      });
+    }
     if (pool.update(service, view, spread)) {
       discoveryChanged = !spread;
       decide();
@@ -215,7 +218,7 @@ final class ServiceMonitor implements ApplyListener {
   /** One short line for systemd's STATUS=: what is in rotation, how many nodes are up. */
   String summary() {
     int up = pool.upCount(); // STATUS= is checked twice a second: no scan of the pool
-    String rotation = applied == null ? "nothing applied yet" : "in rotation [" + String.join(", ", applied.activeNodes()) + "]";
+    String rotation = applied == null ? "nothing applied yet" : "in rotation [" + Names.listed(applied.activeNodes()) + "]";
     return service.name() + ": " + rotation + ", " + up + "/" + pool.states().size() + " up";
   }
 
@@ -383,8 +386,14 @@ final class ServiceMonitor implements ApplyListener {
           LOG.info("service {}: no longer held", service.name());
         }
         held = false;
+        List<ServerSet.Server> changed = set.statesChangedFrom(applied);
         applied = set;
-        pool.states().forEach(ts -> ts.meters.inRotation(set.isActive(ts.target)));
+        for (ServerSet.Server server : changed != null ? changed : set.servers()) {
+          TargetState ts = pool.get(server.target());
+          if (ts != null) { // gone from the pool while the set was applied
+            ts.meters.inRotation(server.state() == ServerState.READY);
+          }
+        }
         if (result.outcome() == ApplyResult.Outcome.APPLIED) {
           List<String> draining = set.nodes(ServerState.DRAIN);
           LOG.info("service {}: in rotation now [{}]{} ({}) via {} in {} ms", service.name(), Names.listed(set.activeNodes()),

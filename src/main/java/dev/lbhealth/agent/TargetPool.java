@@ -65,6 +65,25 @@ final class TargetPool {
    */
   boolean update(ServiceConfig config, Map<Target, Placement> view, boolean spread) {
     service = config;
+    if (view.size() == targets.size()) {
+      // The same targets (the common case: one pod changed among thousands): only placements move.
+      List<Map.Entry<Target, Placement>> moved = new ArrayList<>(1);
+      boolean same = true;
+      for (Map.Entry<Target, Placement> e : view.entrySet()) {
+        TargetState ts = targets.get(e.getKey());
+        if (ts == null) {
+          same = false;
+          break;
+        }
+        if (ts.placement != e.getValue()) {
+          moved.add(e);
+        }
+      }
+      if (same) {
+        moved.forEach(e -> placed(targets.get(e.getKey()), e.getValue()));
+        return !moved.isEmpty();
+      }
+    }
     Map<Target, TargetState> old = targets;
     Map<Target, TargetState> pool = new LinkedHashMap<>();
     long interval = service.probe().interval().toMillis();
@@ -88,15 +107,9 @@ final class TargetPool {
         ts.next = timers.schedule(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, window)) : 0, ts.probeAction);
       } else if (ts.placement != e.getValue()) {
         placementChanged = true;
-        LOG.info("service {} node {}: kubernetes says {} (was {})", service.name(), ts.target.node(),
-            e.getValue().name().toLowerCase(), ts.placement.name().toLowerCase());
-        if (e.getValue() == Placement.SERVING) {
-          ts.counter.vouch(); // Kubernetes says Ready: one good probe confirms it, whatever rise is
-          probeNow(ts);
-        }
-        ts.placement = e.getValue();
+        placed(ts, e.getValue());
       }
-      pool.put(e.getKey(), ts);
+      pool.put(ts.target, ts); // the target kept: the same object through every stage while it stays
     }
     for (TargetState gone : old.values()) {
       gone.inPool = false;
@@ -112,6 +125,17 @@ final class TargetPool {
           old.isEmpty() ? "" : ", removed [" + Names.listed(old.keySet().stream().map(Target::node).toList()) + "]");
     }
     return poolChanged || placementChanged;
+  }
+
+  /** What Kubernetes says of the target changed. */
+  private void placed(TargetState ts, Placement placement) {
+    LOG.info("service {} node {}: kubernetes says {} (was {})", service.name(), ts.target.node(),
+        placement.name().toLowerCase(), ts.placement.name().toLowerCase());
+    if (placement == Placement.SERVING) {
+      ts.counter.vouch(); // Kubernetes says Ready: one good probe confirms it, whatever rise is
+      probeNow(ts);
+    }
+    ts.placement = placement;
   }
 
   boolean isEmpty() {

@@ -167,9 +167,9 @@ public final class HaproxyFileWriter implements LbWriter {
 
   /** Validates and writes the file for a set that is already live; no reload. */
   Future<FileWrite> persist(ServerSet set) {
-    String text = renderer.render(service, set);
     return vertx.executeBlocking(() -> {
       long start = System.nanoTime();
+      String text = renderer.render(service, set); // thousands of servers: not on the event loop
       try {
         if (text.equals(AtomicFile.read(service.lb().file()))) {
           return new FileWrite(Outcome.UNCHANGED, System.nanoTime() - start, null);

@@ -127,6 +127,9 @@ final class HaproxyRuntimeWriter implements LbWriter {
    * in the log); wanted in rotation, the apply fails and names it.
    */
   private Future<ServerSet> resolved(ServerSet set) {
+    if (set.statesChangedFrom(live) != null) {
+      return Future.succeededFuture(set); // the very targets HAProxy runs: addresses already
+    }
     if (set.servers().stream().allMatch(s -> NetUtil.isValidIpV4Address(s.target().address())
         || NetUtil.isValidIpV6Address(s.target().address()))) {
       return Future.succeededFuture(set);
@@ -181,7 +184,9 @@ final class HaproxyRuntimeWriter implements LbWriter {
    */
   private Future<ApplyResult> sync(ServerSet set, long start) {
     if (settingsLoaded && seen != null) {
-      RuntimePlan plan = plan(seen, set);
+      // The set HAProxy runs with some states changed (a flip): only those servers are planned.
+      List<ServerSet.Server> changed = leaving.isEmpty() ? set.statesChangedFrom(live) : null;
+      RuntimePlan plan = changed != null ? RuntimePlan.forServers(backend, seen.servers(), changed) : plan(seen, set);
       // Deleting a server or shutting its sessions is decided on a fresh read only.
       if (!plan.commands().isEmpty() && !plan.removes()) {
         return send(plan, set).compose(refusal -> {
@@ -205,7 +210,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
   /** Reads HAProxy, sends what differs, reads it back; falls back to a reload if it must. */
   private Future<ApplyResult> careful(ServerSet set, long start) {
     Future<Boolean> settings = settingsLoaded ? Future.succeededFuture(true) : vertx.executeBlocking(file::settingsOnDisk, false);
-    return settings.compose(same -> read().compose(state -> {
+    return settings.compose(same -> read(set).compose(state -> {
       if (state.servers == null) {
         return fallback(set, start, "HAProxy has no backend " + backend + " yet");
       }
@@ -237,16 +242,45 @@ final class HaproxyRuntimeWriter implements LbWriter {
    */
   static final int READ_BACK_ONE_BY_ONE = 32;
 
-  private Future<State> read() {
+  /**
+   * Reads HAProxy's servers of the backend, and the current sessions of those not in {@code set}
+   * (leaving: a server is deleted once it has none). Sessions are read only when some server
+   * leaves, one by one for a few: the whole backend's {@code show stat} is some 2 MB at 5,000
+   * servers, and the drift check reads HAProxy every few seconds.
+   */
+  private Future<State> read(ServerSet set) {
     seen = null;
-    return api.run(List.of("show info", "show servers state " + backend, "show stat " + backend + " 4 -1")).map(a -> {
+    return api.run(List.of("show info", "show servers state " + backend)).compose(a -> {
       pid = HaproxyFileWriter.pidOf(a.get(0));
       answeredOnce = true;
-      seen = new State(LiveServer.parseState(a.get(1)), LiveServer.parseSessions(a.get(2)), LiveServer.parseIds(a.get(1)));
-      if (seen.servers != null) {
-        lbProblem = null;
+      LiveServer.Backend read = LiveServer.parseBackend(a.get(1));
+      List<String> gone = read.servers() == null ? List.of() : RuntimePlan.leaving(read.servers(), set);
+      return sessions(read, gone).map(sessions -> {
+        seen = new State(read.servers(), sessions, read.ids());
+        if (seen.servers != null) {
+          lbProblem = null;
+        }
+        return seen;
+      });
+    });
+  }
+
+  /** The current sessions of these servers: none asked for, a few one by one, or the whole backend's. */
+  private Future<Map<String, Integer>> sessions(LiveServer.Backend read, List<String> names) {
+    if (names.isEmpty()) {
+      return Future.succeededFuture(new HashMap<>());
+    }
+    Integer backendId = read.ids().get(LiveServer.BACKEND_ID);
+    if (names.size() > READ_BACK_ONE_BY_ONE || backendId == null) {
+      return api.run(List.of("show stat " + backend + " 4 -1")).map(a -> LiveServer.parseSessions(a.get(0)));
+    }
+    List<String> commands = names.stream().map(name -> "show stat " + backendId + " 4 " + read.ids().get(name)).toList();
+    return api.run(commands).map(answers -> {
+      Map<String, Integer> sessions = new HashMap<>();
+      for (int i = 0; i < names.size(); i++) {
+        LiveServer.parseStat(answers.get(i), read.servers().get(names.get(i)), sessions);
       }
-      return seen;
+      return sessions;
     });
   }
 
@@ -316,10 +350,10 @@ final class HaproxyRuntimeWriter implements LbWriter {
       String refusal = plan.refusal(answers);
       Map<String, LiveServer> after;
       if (oneByOne == null) {
-        after = LiveServer.parseState(answers.get(answers.size() - 2));
+        LiveServer.Backend read = LiveServer.parseBackend(answers.get(answers.size() - 2));
+        after = read.servers();
         if (after != null) {
-          seen = new State(after, LiveServer.parseSessions(answers.get(answers.size() - 1)),
-              LiveServer.parseIds(answers.get(answers.size() - 2)));
+          seen = new State(after, LiveServer.parseSessions(answers.get(answers.size() - 1)), read.ids());
         }
       } else {
         after = readBackOneByOne(before, oneByOne, answers.subList(plan.commands().size(), answers.size()));
@@ -427,7 +461,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
       // The file has no drain state: bring draining servers to it live (best effort).
       boolean draining = set.servers().stream().anyMatch(s -> s.state() == ServerState.DRAIN);
       return !draining ? Future.succeededFuture(reported)
-          : read().compose(state -> send(plan(state, set), set)).transform(ignored -> Future.succeededFuture(reported));
+          : read(set).compose(state -> send(plan(state, set), set)).transform(ignored -> Future.succeededFuture(reported));
     });
   }
 
@@ -497,7 +531,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
       return;
     }
     ServerSet set = live;
-    enqueue(() -> read().compose(state -> {
+    enqueue(() -> read(set).compose(state -> {
       if (state.servers == null) {
         return Future.<Void>failedFuture(new LbGone("HAProxy has no backend " + backend));
       }

@@ -54,59 +54,75 @@ record LiveServer(String name, String address, int port, ServerState state, bool
   private static final int DRAIN_FLAGS = 0x08 | 0x10;
 
   /**
-   * The servers of the backend by name, in HAProxy's order, from the answer to
-   * {@code show servers state BACKEND}; null if HAProxy has no such backend.
+   * A backend as {@code show servers state BACKEND} shows it: its servers by name in HAProxy's
+   * order (null if HAProxy has no such backend), and HAProxy's id of each ({@code srv_id}) with,
+   * under the key {@link #BACKEND_ID}, the backend's own ({@code be_id}): a frontend may have the
+   * backend's name, so a backend is named to {@code show stat} by its id.
    */
-  static Map<String, LiveServer> parseState(String answer) {
-    if (answer.startsWith("Can't find backend")) {
-      return null;
-    }
-    Map<String, LiveServer> servers = new LinkedHashMap<>();
-    forEachServer(answer, f -> {
-      // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state ... srv_port (19th)
-      int admin = Integer.parseInt(f[6]);
-      ServerState state = (admin & MAINT_FLAGS) != 0 ? ServerState.MAINT
-          : (admin & DRAIN_FLAGS) != 0 ? ServerState.DRAIN : ServerState.READY;
-      // srv_op_state 2 is running; 0 stopped (also the state of a server in maintenance).
-      servers.put(f[3], new LiveServer(f[3], f[4], Integer.parseInt(f[18]), state, Integer.parseInt(f[5]) == 2,
-          Integer.parseInt(f[7]), Integer.parseInt(f[8])));
-    });
-    return servers;
-  }
+  record Backend(Map<String, LiveServer> servers, Map<String, Integer> ids) {}
+
+  /** The fields of a {@code show servers state} line that are read: be_id, srv_id, srv_name, srv_addr, op and admin state, weights, port. */
+  private static final int[] READ = {0, 2, 3, 4, 5, 6, 7, 8, 18};
 
   /**
-   * HAProxy's id of each server ({@code srv_id}), from the answer to {@code show servers state
-   * BACKEND}, and under the key {@link #BACKEND_ID} the backend's own ({@code be_id}): a frontend
-   * may have the backend's name, so a backend is named to {@code show stat} by its id.
+   * The answer to {@code show servers state BACKEND}, read in one walk that takes of each line
+   * only the fields it needs (5,000 servers are 750 KB of answer, read at every drift check).
    */
-  static Map<String, Integer> parseIds(String answer) {
-    Map<String, Integer> ids = new HashMap<>();
+  static Backend parseBackend(String answer) {
     if (answer.startsWith("Can't find backend")) {
-      return ids;
+      return new Backend(null, new HashMap<>());
     }
-    forEachServer(answer, f -> {
-      ids.put(f[3], Integer.parseInt(f[2]));
-      ids.putIfAbsent(BACKEND_ID, Integer.parseInt(f[0]));
-    });
-    return ids;
-  }
-
-  /** Each server line of an answer to {@code show servers state BACKEND}, split into its fields. */
-  private static void forEachServer(String answer, java.util.function.Consumer<String[]> server) {
+    Map<String, LiveServer> servers = new LinkedHashMap<>();
+    Map<String, Integer> ids = new HashMap<>();
     boolean header = false;
-    for (String line : answer.split("\n")) {
-      if (line.startsWith("# be_id")) {
+    String[] f = new String[19];
+    for (int start = 0, end; start < answer.length(); start = end + 1) {
+      end = answer.indexOf('\n', start);
+      end = end < 0 ? answer.length() : end;
+      if (answer.startsWith("# be_id", start)) {
         header = true;
-        continue;
-      }
-      String[] f = line.split(" ");
-      if (header && f.length >= 19) {
-        server.accept(f);
+      } else if (header && fields(answer, start, end, f)) {
+        // be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state ... srv_port (19th)
+        int admin = Integer.parseInt(f[6]);
+        ServerState state = (admin & MAINT_FLAGS) != 0 ? ServerState.MAINT
+            : (admin & DRAIN_FLAGS) != 0 ? ServerState.DRAIN : ServerState.READY;
+        // srv_op_state 2 is running; 0 stopped (also the state of a server in maintenance).
+        servers.put(f[3], new LiveServer(f[3], f[4], Integer.parseInt(f[18]), state, Integer.parseInt(f[5]) == 2,
+            Integer.parseInt(f[7]), Integer.parseInt(f[8])));
+        ids.put(f[3], Integer.parseInt(f[2]));
+        ids.putIfAbsent(BACKEND_ID, Integer.parseInt(f[0]));
       }
     }
     if (!header) {
       throw new IllegalArgumentException("not an answer to 'show servers state': " + HaproxyRuntimeApi.abbreviate(answer));
     }
+    return new Backend(servers, ids);
+  }
+
+  /** Fills {@code f} with the {@link #READ} fields of the space-separated line; false if it has fewer than 19. */
+  private static boolean fields(String answer, int start, int end, String[] f) {
+    int field = 0;
+    int next = 0;
+    for (int from = start; from <= end && next < READ.length; field++) {
+      int space = answer.indexOf(' ', from);
+      int to = space < 0 || space > end ? end : space;
+      if (field == READ[next]) {
+        f[field] = answer.substring(from, to);
+        next++;
+      }
+      from = to + 1;
+    }
+    return next == READ.length;
+  }
+
+  /** The servers of {@link #parseBackend}. */
+  static Map<String, LiveServer> parseState(String answer) {
+    return parseBackend(answer).servers();
+  }
+
+  /** The ids of {@link #parseBackend}. */
+  static Map<String, Integer> parseIds(String answer) {
+    return parseBackend(answer).ids();
   }
 
   /**
@@ -141,17 +157,21 @@ record LiveServer(String name, String address, int port, ServerState state, bool
         before.initialWeight());
   }
 
-  /** Current sessions per server, from the CSV answer to {@code show stat BACKEND 4 -1}. */
+  /**
+   * Current sessions per server, from the CSV answer to {@code show stat BACKEND 4 -1}: of each
+   * line only the name and {@code scur} are taken (a line has some 90 columns).
+   */
   static Map<String, Integer> parseSessions(String answer) {
     Map<String, Integer> sessions = new HashMap<>();
-    String[] lines = answer.split("\n");
-    if (lines.length == 0 || !lines[0].startsWith("# pxname,svname,")) {
+    int headerEnd = answer.indexOf('\n');
+    if (headerEnd < 0 || !answer.startsWith("# pxname,svname,")) {
       return sessions;
     }
-    String[] columns = lines[0].substring(2).split(",");
-    int scur = java.util.Arrays.asList(columns).indexOf("scur");
-    for (int i = 1; i < lines.length && scur > 0; i++) {
-      String[] f = lines[i].split(",", -1);
+    int scur = java.util.Arrays.asList(answer.substring(2, headerEnd).split(",")).indexOf("scur");
+    for (int start = headerEnd + 1, end; start < answer.length() && scur > 1; start = end + 1) {
+      end = answer.indexOf('\n', start);
+      end = end < 0 ? answer.length() : end;
+      String[] f = answer.substring(start, end).split(",", scur + 2);
       if (f.length > scur && !f[1].equals("BACKEND") && !f[scur].isEmpty()) {
         sessions.put(f[1], Integer.parseInt(f[scur]));
       }

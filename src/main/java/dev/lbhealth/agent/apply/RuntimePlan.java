@@ -36,6 +36,19 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
 
   static RuntimePlan of(String backend, Map<String, LiveServer> live, ServerSet desired, Set<String> deletable,
       Set<String> expired) {
+    return of(backend, live, desired.servers(), leaving(live, desired), deletable, expired);
+  }
+
+  /**
+   * The plan for some of the set's servers only (the set's others are as HAProxy has them, and
+   * none leaves): for a set that differs from the one HAProxy was last seen to run in these.
+   */
+  static RuntimePlan forServers(String backend, Map<String, LiveServer> live, List<Server> servers) {
+    return of(backend, live, servers, List.of(), Set.of(), Set.of());
+  }
+
+  private static RuntimePlan of(String backend, Map<String, LiveServer> live, List<Server> servers, List<String> leaving,
+      Set<String> deletable, Set<String> expired) {
     List<String> gaining = new ArrayList<>();
     List<String> gainingExpected = new ArrayList<>();
     List<String> losing = new ArrayList<>();
@@ -43,10 +56,10 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
     List<String> differences = new ArrayList<>();
     Set<String> touched = new HashSet<>();
     boolean adds = false;
-    for (Server s : desired.servers()) {
+    for (Server s : servers) {
       Target t = s.target();
-      String id = backend + "/" + s.name();
       LiveServer now = live.get(s.name());
+      String id = backend + "/" + s.name();
       List<String> commands = s.state() == ServerState.READY ? gaining : losing;
       List<String> expected = s.state() == ServerState.READY ? gainingExpected : losingExpected;
       int before = commands.size();
@@ -89,7 +102,7 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
         touched.add(s.name());
       }
     }
-    for (String name : leaving(live, desired)) {
+    for (String name : leaving) {
       LiveServer now = live.get(name);
       String id = backend + "/" + name;
       int before = losing.size();
@@ -128,6 +141,13 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
 
   /** The live servers that are not in the set: leaving (draining, then deleted). */
   static List<String> leaving(Map<String, LiveServer> live, ServerSet desired) {
+    int kept = 0;
+    for (Server s : desired.servers()) {
+      kept += live.containsKey(s.name()) ? 1 : 0;
+    }
+    if (kept == live.size()) {
+      return List.of(); // every live server is one of the set's: none leaves (no set built)
+    }
     Set<String> wanted = new HashSet<>();
     desired.servers().forEach(s -> wanted.add(s.name()));
     return live.keySet().stream().filter(name -> !wanted.contains(name)).toList();

@@ -25,7 +25,8 @@ public final class ServerSet {
 
   private final List<Server> servers;
   private final String reason;
-  private final Map<Target, ServerState> states;
+  /** Each target's state, made when first asked for: a set on its way to the LB is mostly only walked. */
+  private volatile Map<Target, ServerState> states;
 
   /**
    * @param servers the targets and their states, in the order the LB sees them
@@ -34,8 +35,6 @@ public final class ServerSet {
   public ServerSet(List<Server> servers, String reason) {
     this.servers = List.copyOf(servers);
     this.reason = reason;
-    this.states = new HashMap<>(this.servers.size() * 2);
-    this.servers.forEach(s -> states.put(s.target(), s.state()));
   }
 
   /** Every target, those in {@code active} ready and the others in maintenance. */
@@ -63,11 +62,20 @@ public final class ServerSet {
 
   /** The state of a target in this set, or null if it is not one of its servers. */
   public ServerState state(Target t) {
-    return states.get(t);
+    return states().get(t);
   }
 
   public boolean isActive(Target t) {
-    return states.get(t) == ServerState.READY;
+    return states().get(t) == ServerState.READY;
+  }
+
+  private Map<Target, ServerState> states() {
+    if (states == null) {
+      Map<Target, ServerState> made = new HashMap<>(servers.size() * 4 / 3 + 1);
+      servers.forEach(s -> made.put(s.target(), s.state()));
+      states = made;
+    }
+    return states;
   }
 
   public int size() {
@@ -81,6 +89,30 @@ public final class ServerSet {
 
   public List<String> activeNodes() {
     return nodes(ServerState.READY);
+  }
+
+  /**
+   * The servers whose state differs from those of {@code before}, in order; or null unless both
+   * sets have the very same targets (the same objects) in the same order. A set decided again for
+   * one node's change shares its targets with the last one: this finds the change without a
+   * lookup per server.
+   */
+  public List<Server> statesChangedFrom(ServerSet before) {
+    if (before == null || before.servers.size() != servers.size()) {
+      return null;
+    }
+    List<Server> changed = new java.util.ArrayList<>(1);
+    for (int i = 0; i < servers.size(); i++) {
+      Server now = servers.get(i);
+      Server then = before.servers.get(i);
+      if (now.target() != then.target()) {
+        return null;
+      }
+      if (now.state() != then.state()) {
+        changed.add(now);
+      }
+    }
+    return changed;
   }
 
   /** Same servers in the same states (the reason aside): the LB would see no difference. */

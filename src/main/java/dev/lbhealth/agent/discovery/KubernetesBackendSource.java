@@ -3,11 +3,13 @@ package dev.lbhealth.agent.discovery;
 import dev.lbhealth.agent.config.Durations;
 import dev.lbhealth.agent.config.KubernetesConfig;
 import dev.lbhealth.agent.config.ServiceConfig;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.vertx.core.Context;
@@ -68,10 +70,13 @@ public final class KubernetesBackendSource implements BackendSource {
   private long nextViewAtNanos;
   /** What the last view took to compute from the caches. */
   private long viewCostNanos;
-  /** What was made of each node, kept between views. */
-  private final KubernetesView.Nodes nodeMemo = new KubernetesView.Nodes();
+  /** The view, worked out again for what the informers' events name. */
+  private final ViewTracker tracker;
   /** The view from the caches, as last computed. */
   private KubernetesView seen;
+  /** The last view as the probes get it once it is too old, and the view it was made of. */
+  private KubernetesView handed;
+  private KubernetesView handedFrom;
   /** The view last told (null before the first). */
   private KubernetesView told;
   /** Whether the current informers have listed. */
@@ -104,6 +109,7 @@ public final class KubernetesBackendSource implements BackendSource {
     this.client = client;
     this.settings = settings;
     this.service = service;
+    this.tracker = new ViewTracker(service, settings.allowAddresses());
   }
 
   @Override
@@ -130,20 +136,21 @@ public final class KubernetesBackendSource implements BackendSource {
 
   private void startInformers() {
     synced = false;
-    ResourceEventHandler<Object> changed = new ResourceEventHandler<>() {
+    tracker.everything(); // the new informers' first view is made from their lists
+    ResourceEventHandler<HasMetadata> changed = new ResourceEventHandler<>() {
       @Override
-      public void onAdd(Object obj) {
-        changed();
+      public void onAdd(HasMetadata obj) {
+        changed(obj);
       }
 
       @Override
-      public void onUpdate(Object oldObj, Object newObj) {
-        changed();
+      public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
+        changed(newObj);
       }
 
       @Override
-      public void onDelete(Object obj, boolean deletedFinalStateUnknown) {
-        changed();
+      public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
+        changed(obj);
       }
     };
     SharedIndexInformer<Node> n = client.nodes().runnableInformer(0);
@@ -166,6 +173,16 @@ public final class KubernetesBackendSource implements BackendSource {
       context.runOnContext(v -> troubled(why));
       return true; // keep trying: the API coming back is the normal end of an outage
     });
+  }
+
+  /** From an informer's thread: the object is marked for the next view. */
+  private void changed(HasMetadata obj) {
+    if (obj instanceof Pod) {
+      tracker.podChanged(Cache.metaNamespaceKeyFunc(obj));
+    } else {
+      tracker.nodeChanged(obj.getMetadata().getName());
+    }
+    changed();
   }
 
   /** From any thread: recompute once on the agent's context, however many events come first. */
@@ -336,7 +353,7 @@ public final class KubernetesBackendSource implements BackendSource {
     }
     if (changed || seen == null) {
       long start = System.nanoTime();
-      seen = KubernetesView.of(service, settings.allowAddresses(), nodes.getStore().list(), pods.getStore().list(), nodeMemo);
+      seen = tracker.view(nodes.getStore()::getByKey, pods.getStore()::getByKey, nodes.getStore()::list, pods.getStore()::list);
       viewCostNanos = System.nanoTime() - start;
     }
     boolean probes = ageMillis() > settings.freshness().probesDecideAfter().toMillis();
@@ -347,8 +364,13 @@ public final class KubernetesBackendSource implements BackendSource {
             service.name(), Durations.format(settings.freshness().probesDecideAfter()));
       }
     }
-    KubernetesView view = handedToProbes ? seen.handedToProbes() : seen;
-    if (told != null && told.equals(view)) {
+    if (handedToProbes && handedFrom != seen) {
+      handedFrom = seen;
+      handed = seen.handedToProbes();
+    }
+    // The tracker hands out the same view while nothing in it changed.
+    KubernetesView view = handedToProbes ? handed : seen;
+    if (told == view) {
       return;
     }
     if (!view.refused().isEmpty() && (told == null || !view.refused().equals(told.refused()))) {

@@ -13,8 +13,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,80 +33,30 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
    *     config's {@code kubernetes.allow-addresses})
    */
   public static KubernetesView of(ServiceConfig service, List<AddressRange> allowed, List<Node> nodes, List<Pod> pods) {
-    return of(service, allowed, nodes, pods, new Nodes());
+    return new ViewTracker(service, allowed).of(nodes, pods);
   }
 
-  /**
-   * The same, with what was made of each node kept in {@code seen} for the next view: a node
-   * unchanged since (the same resource version) is not validated again, and keeps its target. A
-   * burst of events in a cluster of thousands of nodes then costs a pass over them, not
-   * thousands of validations and objects.
-   */
-  public static KubernetesView of(ServiceConfig service, List<AddressRange> allowed, List<Node> nodes, List<Pod> pods, Nodes seen) {
-    Map<String, Placement> byNode = new HashMap<>();
-    for (Pod pod : pods) {
-      String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-      if (node == null || !usesHostPort(pod, service.port())) {
-        continue; // not scheduled yet, or not this service's port
-      }
-      Placement p = pod.getMetadata().getDeletionTimestamp() != null ? Placement.TERMINATING
-          : ready(pod) ? Placement.SERVING : Placement.ABSENT;
-      byNode.merge(node, p, KubernetesView::stronger);
-    }
-    Map<Target, Placement> targets = new LinkedHashMap<>();
-    List<String> refused = new ArrayList<>();
-    List<Node> sorted = new ArrayList<>(nodes);
-    sorted.sort(Comparator.comparing(n -> n.getMetadata().getName()));
-    Map<String, Nodes.Entry> kept = new HashMap<>(sorted.size() * 2);
-    for (Node node : sorted) {
-      String name = node.getMetadata().getName();
-      Nodes.Entry entry = seen.entries.get(name);
-      if (entry == null || !java.util.Objects.equals(entry.version, node.getMetadata().getResourceVersion())) {
-        entry = entry(service, allowed, node);
-      }
-      kept.put(name, entry);
-      if (entry.refused != null) {
-        refused.add(entry.refused);
-        continue;
-      }
-      // A NotReady node's pods cannot be trusted to serve, whatever they last reported.
-      Placement placement = entry.ready ? byNode.getOrDefault(name, Placement.ABSENT)
-          : byNode.get(name) == Placement.TERMINATING ? Placement.TERMINATING : Placement.ABSENT;
-      targets.put(entry.target, placement);
-    }
-    seen.entries = kept;
-    return new KubernetesView(targets, refused);
-  }
-
-  /** What was made of each node, by name, for the next view (see {@link #of}). Not thread-safe. */
-  public static final class Nodes {
-    private Map<String, Entry> entries = Map.of();
-
-    /** A node at one resource version: its target, or why it was left out; whether it is Ready. */
-    private record Entry(String version, Target target, String refused, boolean ready) {}
-  }
-
-  private static Nodes.Entry entry(ServiceConfig service, List<AddressRange> allowed, Node node) {
+  static ViewTracker.NodeEntry entry(ServiceConfig service, List<AddressRange> allowed, Node node) {
     String name = node.getMetadata().getName();
     String version = node.getMetadata().getResourceVersion();
     if (!Names.isName(name)) {
-      return new Nodes.Entry(version, null, "node '" + Names.cut(name) + "' left out: its name is not safe for the LB ("
+      return new ViewTracker.NodeEntry(version, null, "node '" + Names.cut(name) + "' left out: its name is not safe for the LB ("
           + Names.NAME_RULE + ")", false);
     }
     String address = address(node, service.kubernetes().address());
     if (address == null) {
-      return new Nodes.Entry(version, null, "node " + name + " left out: no " + service.kubernetes().address() + " address", false);
+      return new ViewTracker.NodeEntry(version, null, "node " + name + " left out: no " + service.kubernetes().address() + " address", false);
     }
     if (!Names.isAddress(address)) {
-      return new Nodes.Entry(version, null, "node " + name + " left out: address '" + Names.cut(address)
+      return new ViewTracker.NodeEntry(version, null, "node " + name + " left out: address '" + Names.cut(address)
           + "' is not an IP address or host name", false);
     }
     String refusal = refusal(address, allowed);
     if (refusal != null) {
-      return new Nodes.Entry(version, null, "node " + name + " left out: address " + address + " is " + refusal
+      return new ViewTracker.NodeEntry(version, null, "node " + name + " left out: address " + address + " is " + refusal
           + " (kubernetes.allow-addresses takes it)", false);
     }
-    return new Nodes.Entry(version, new Target(service.name(), name, address, service.port()), null, ready(node));
+    return new ViewTracker.NodeEntry(version, new Target(service.name(), name, address, service.port()), null, ready(node));
   }
 
   /**
@@ -160,11 +108,11 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
   }
 
   /** Serving wins over terminating (a new pod is Ready beside the old one), which wins over absent. */
-  private static Placement stronger(Placement a, Placement b) {
+  static Placement stronger(Placement a, Placement b) {
     return a.ordinal() <= b.ordinal() ? a : b;
   }
 
-  private static boolean usesHostPort(Pod pod, int port) {
+  static boolean usesHostPort(Pod pod, int port) {
     for (Container c : pod.getSpec().getContainers()) {
       for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
         if (p.getHostPort() != null && p.getHostPort() == port && (p.getProtocol() == null || p.getProtocol().equals("TCP"))) {
@@ -175,7 +123,7 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
     return false;
   }
 
-  private static boolean ready(Pod pod) {
+  static boolean ready(Pod pod) {
     if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
       return false;
     }

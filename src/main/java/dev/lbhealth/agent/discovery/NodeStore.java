@@ -1,9 +1,9 @@
 package dev.lbhealth.agent.discovery;
 
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
-import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.api.model.NodeStatus;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.List;
@@ -23,16 +23,28 @@ final class NodeStore extends BasicItemStore<Node> {
     return super.put(key, trim(node));
   }
 
+  /** Plain model objects, no builders (see {@link PodStore#trim}). */
   static Node trim(Node node) {
-    NodeBuilder b = new NodeBuilder().withNewMetadata().withName(node.getMetadata().getName())
-        .withNamespace(node.getMetadata().getNamespace())
-        .withResourceVersion(node.getMetadata().getResourceVersion()).endMetadata();
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(node.getMetadata().getName());
+    meta.setNamespace(node.getMetadata().getNamespace());
+    meta.setResourceVersion(node.getMetadata().getResourceVersion());
+    Node trimmed = new Node();
+    trimmed.setMetadata(meta);
     if (node.getStatus() != null) {
-      List<NodeCondition> ready = node.getStatus().getConditions() == null ? List.of()
+      NodeStatus status = new NodeStatus();
+      status.setAddresses(node.getStatus().getAddresses());
+      status.setConditions(node.getStatus().getConditions() == null ? List.of()
           : node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
-              .map(c -> new NodeConditionBuilder().withType(c.getType()).withStatus(c.getStatus()).build()).toList();
-      b.withNewStatus().withAddresses(node.getStatus().getAddresses()).withConditions(ready).endStatus();
+              .map(c -> {
+                NodeCondition ready = new NodeCondition();
+                ready.setType(c.getType());
+                ready.setStatus(c.getStatus());
+                return ready;
+              })
+              .toList());
+      trimmed.setStatus(status);
     }
-    return b.build();
+    return trimmed;
   }
 }

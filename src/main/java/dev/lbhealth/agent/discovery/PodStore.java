@@ -1,11 +1,12 @@
 package dev.lbhealth.agent.discovery;
 
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.List;
@@ -26,23 +27,48 @@ final class PodStore extends BasicItemStore<Pod> {
     return super.put(key, trim(pod));
   }
 
+  /** Plain model objects, no builders: a builder's fluent classes load hundreds of others. */
   static Pod trim(Pod pod) {
-    PodBuilder b = new PodBuilder().withNewMetadata().withName(pod.getMetadata().getName())
-        .withNamespace(pod.getMetadata().getNamespace()).withResourceVersion(pod.getMetadata().getResourceVersion())
-        .withDeletionTimestamp(pod.getMetadata().getDeletionTimestamp()).endMetadata();
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(pod.getMetadata().getName());
+    meta.setNamespace(pod.getMetadata().getNamespace());
+    meta.setResourceVersion(pod.getMetadata().getResourceVersion());
+    meta.setDeletionTimestamp(pod.getMetadata().getDeletionTimestamp());
+    Pod trimmed = new Pod();
+    trimmed.setMetadata(meta);
     if (pod.getSpec() != null) {
-      List<Container> containers = pod.getSpec().getContainers() == null ? List.of() : pod.getSpec().getContainers().stream()
-          .map(c -> new ContainerBuilder().withName(c.getName()).withPorts(c.getPorts() == null ? List.of() : c.getPorts().stream()
-              .filter(p -> p.getHostPort() != null)
-              .map(p -> new ContainerPortBuilder().withHostPort(p.getHostPort()).withProtocol(p.getProtocol()).build())
-              .toList()).build())
-          .toList();
-      b.withNewSpec().withNodeName(pod.getSpec().getNodeName()).withContainers(containers).endSpec();
+      PodSpec spec = new PodSpec();
+      spec.setNodeName(pod.getSpec().getNodeName());
+      spec.setContainers(pod.getSpec().getContainers() == null ? List.of() : pod.getSpec().getContainers().stream()
+          .map(c -> {
+            Container container = new Container();
+            container.setName(c.getName());
+            container.setPorts(c.getPorts() == null ? List.of() : c.getPorts().stream()
+                .filter(p -> p.getHostPort() != null)
+                .map(p -> {
+                  ContainerPort port = new ContainerPort();
+                  port.setHostPort(p.getHostPort());
+                  port.setProtocol(p.getProtocol());
+                  return port;
+                })
+                .toList());
+            return container;
+          })
+          .toList());
+      trimmed.setSpec(spec);
     }
     if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
-      b.withNewStatus().withConditions(pod.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
-          .map(c -> new PodConditionBuilder().withType(c.getType()).withStatus(c.getStatus()).build()).toList()).endStatus();
+      PodStatus status = new PodStatus();
+      status.setConditions(pod.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
+          .map(c -> {
+            PodCondition ready = new PodCondition();
+            ready.setType(c.getType());
+            ready.setStatus(c.getStatus());
+            return ready;
+          })
+          .toList());
+      trimmed.setStatus(status);
     }
-    return b.build();
+    return trimmed;
   }
 }
