@@ -50,8 +50,9 @@ final class DryRunCommand implements Callable<Integer> {
         Map<Target, Placement> placement = new LinkedHashMap<>();
         new StaticBackendSource().targets(service).forEach(t -> placement.put(t, Placement.UNKNOWN));
         if (service.kubernetes() != null) {
-          KubernetesView view = KubernetesView.of(service, loaded.kubernetes().allowAddresses(), kubernetes.nodes().list().getItems(),
-              kubernetes.pods().inNamespace(service.kubernetes().namespace())
+          KubernetesView view = KubernetesView.of(service, loaded.kubernetes().allowAddresses(),
+              kubernetes.genericKubernetesResources(KubernetesView.NODES).list().getItems(),
+              kubernetes.genericKubernetesResources(KubernetesView.PODS).inNamespace(service.kubernetes().namespace())
                   .withLabelSelector(service.kubernetes().selector()).list().getItems());
           System.out.println("# service " + service.name() + ": what Kubernetes says (" + service.kubernetes().namespace()
               + "/" + service.kubernetes().selector() + ")");

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.lbhealth.agent.config.Names;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -102,7 +101,7 @@ final class ApiCheck {
    * listed pod at the listed version or a newer one, and nothing the list says was gone before it.
    * Resource versions are compared as numbers when they are (etcd's revisions), else as text.
    */
-  static String behind(Listed listed, List<Pod> cached) {
+  static String behind(Listed listed, List<? extends HasMetadata> cached) {
     Map<String, String> cache = new HashMap<>();
     cached.forEach(p -> cache.put(key(p), p.getMetadata().getResourceVersion()));
     for (Map.Entry<String, String> item : listed.items().entrySet()) {

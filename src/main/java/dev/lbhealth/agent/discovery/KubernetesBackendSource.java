@@ -3,9 +3,7 @@ package dev.lbhealth.agent.discovery;
 import dev.lbhealth.agent.config.Durations;
 import dev.lbhealth.agent.config.KubernetesConfig;
 import dev.lbhealth.agent.config.ServiceConfig;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -61,8 +59,8 @@ public final class KubernetesBackendSource implements BackendSource {
   private final KubernetesConfig settings;
   private final ServiceConfig service;
   private final AtomicBoolean pending = new AtomicBoolean();
-  private SharedIndexInformer<Node> nodes;
-  private SharedIndexInformer<Pod> pods;
+  private SharedIndexInformer<GenericKubernetesResource> nodes;
+  private SharedIndexInformer<GenericKubernetesResource> pods;
   private Consumer<Map<Target, Placement>> listener;
   /** The longest wait between two views in a storm of events. */
   private static final long MAX_VIEW_SPACING_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -137,33 +135,17 @@ public final class KubernetesBackendSource implements BackendSource {
   private void startInformers() {
     synced = false;
     tracker.everything(); // the new informers' first view is made from their lists
-    ResourceEventHandler<HasMetadata> changed = new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(HasMetadata obj) {
-        changed(obj);
-      }
-
-      @Override
-      public void onUpdate(HasMetadata oldObj, HasMetadata newObj) {
-        changed(newObj);
-      }
-
-      @Override
-      public void onDelete(HasMetadata obj, boolean deletedFinalStateUnknown) {
-        changed(obj);
-      }
-    };
-    SharedIndexInformer<Node> n = client.nodes().runnableInformer(0);
-    SharedIndexInformer<Pod> p = client.pods().inNamespace(service.kubernetes().namespace())
-        .withLabelSelector(service.kubernetes().selector()).runnableInformer(0);
+    SharedIndexInformer<GenericKubernetesResource> n = client.genericKubernetesResources(ClusterFacts.NODES).runnableInformer(0);
+    SharedIndexInformer<GenericKubernetesResource> p = client.genericKubernetesResources(ClusterFacts.PODS)
+        .inNamespace(service.kubernetes().namespace()).withLabelSelector(service.kubernetes().selector()).runnableInformer(0);
     n.itemStore(new NodeStore());
     p.itemStore(new PodStore());
     nodes = n;
     pods = p;
     watch(n, "nodes", "");
     watch(p, "pods", " in namespace " + service.kubernetes().namespace());
-    n.addEventHandler(changed);
-    p.addEventHandler(changed);
+    n.addEventHandler(handler(tracker::nodeChanged));
+    p.addEventHandler(handler(tracker::podChanged));
     n.start().thenCombine(p.start(), (a, b) -> null).whenComplete((ok, e) -> changed());
   }
 
@@ -175,14 +157,29 @@ public final class KubernetesBackendSource implements BackendSource {
     });
   }
 
-  /** From an informer's thread: the object is marked for the next view. */
-  private void changed(HasMetadata obj) {
-    if (obj instanceof Pod) {
-      tracker.podChanged(Cache.metaNamespaceKeyFunc(obj));
-    } else {
-      tracker.nodeChanged(obj.getMetadata().getName());
-    }
-    changed();
+  /** On an informer's thread: marks the object that changed (by its cache key) for the next view. */
+  private ResourceEventHandler<GenericKubernetesResource> handler(Consumer<String> mark) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(GenericKubernetesResource obj) {
+        changed(obj);
+      }
+
+      @Override
+      public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+        changed(newObj);
+      }
+
+      @Override
+      public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
+        changed(obj);
+      }
+
+      private void changed(GenericKubernetesResource obj) {
+        mark.accept(Cache.metaNamespaceKeyFunc(obj));
+        KubernetesBackendSource.this.changed();
+      }
+    };
   }
 
   /** From any thread: recompute once on the agent's context, however many events come first. */
@@ -236,7 +233,7 @@ public final class KubernetesBackendSource implements BackendSource {
       troubled(failure != null ? ApiCheck.describe(failure, "list", "pods", where)
           : ApiCheck.describe(response.code(), statusMessage(response.body()), "list", "pods", where));
     } else {
-      SharedIndexInformer<Pod> cache = pods;
+      SharedIndexInformer<GenericKubernetesResource> cache = pods;
       vertx.executeBlocking(() -> ApiCheck.behind(ApiCheck.listed(response.body()), cache.getStore().list()), false)
           .onComplete(compared -> {
             checking = false;
@@ -300,8 +297,8 @@ public final class KubernetesBackendSource implements BackendSource {
   private void restart(String why) {
     LOG.info("service {}: Kubernetes informers started afresh: {}", service.name(), why);
     behindChecks = 0;
-    SharedIndexInformer<Node> oldNodes = nodes;
-    SharedIndexInformer<Pod> oldPods = pods;
+    SharedIndexInformer<GenericKubernetesResource> oldNodes = nodes;
+    SharedIndexInformer<GenericKubernetesResource> oldPods = pods;
     synced = false; // the view stays as it was until the new informers have listed
     restarting = true;
     // The old ones end first: never two watches of one resource at once.
@@ -353,7 +350,10 @@ public final class KubernetesBackendSource implements BackendSource {
     }
     if (changed || seen == null) {
       long start = System.nanoTime();
-      seen = tracker.view(nodes.getStore()::getByKey, pods.getStore()::getByKey, nodes.getStore()::list, pods.getStore()::list);
+      var nodeCache = nodes.getStore();
+      var podCache = pods.getStore();
+      seen = tracker.view(key -> facts(nodeCache.getByKey(key), ClusterFacts::node), key -> facts(podCache.getByKey(key), ClusterFacts::pod),
+          () -> nodeCache.list().stream().map(ClusterFacts::node).toList(), () -> podCache.list().stream().map(ClusterFacts::pod).toList());
       viewCostNanos = System.nanoTime() - start;
     }
     boolean probes = ageMillis() > settings.freshness().probesDecideAfter().toMillis();
@@ -384,6 +384,10 @@ public final class KubernetesBackendSource implements BackendSource {
     // a lone change (a pod terminating) is taken at once.
     long end = System.nanoTime();
     nextViewAtNanos = end + Math.min(MAX_VIEW_SPACING_NANOS, 4 * (end - start + viewCostNanos));
+  }
+
+  private static <T> T facts(GenericKubernetesResource cached, java.util.function.Function<GenericKubernetesResource, T> facts) {
+    return cached == null ? null : facts.apply(cached);
   }
 
   private String confirmedAt() {
@@ -435,8 +439,8 @@ public final class KubernetesBackendSource implements BackendSource {
     vertx.cancelTimer(checkTimer);
     vertx.cancelTimer(tickTimer);
     vertx.cancelTimer(firstListTimer);
-    SharedIndexInformer<Node> n = nodes;
-    SharedIndexInformer<Pod> p = pods;
+    SharedIndexInformer<GenericKubernetesResource> n = nodes;
+    SharedIndexInformer<GenericKubernetesResource> p = pods;
     return vertx.executeBlocking(() -> {
       if (n != null) {
         n.stop();

@@ -1,10 +1,6 @@
 package dev.lbhealth.agent.discovery;
 
 import dev.lbhealth.agent.config.KubernetesConfig;
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeList;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -15,7 +11,6 @@ import io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.List;
 
 /** Makes the agent's Kubernetes client, on the agent's own Vert.x. Blocking (reads files). */
 public final class KubernetesClients {
@@ -44,16 +39,13 @@ public final class KubernetesClients {
   }
 
   /**
-   * Knows the kinds the agent reads and no others. fabric8's default looks up every resource
-   * class on the class path when it starts (some 1,100 model classes of API groups the agent never
-   * reads, about 10 MB of metaspace); a kind not registered here is read as a generic resource.
+   * Knows no kinds but the API's Status: the agent reads Pods and Nodes as generic resources
+   * ({@link ClusterFacts}). fabric8's default looks up every resource class on the class path when
+   * it starts: some 1,100 model classes of API groups the agent never reads.
    */
   static KubernetesSerialization serialization() {
     KubernetesSerialization serialization = new KubernetesSerialization(new tools.jackson.databind.ObjectMapper(), false);
-    for (Class<? extends io.fabric8.kubernetes.api.model.KubernetesResource> kind : List.of(Pod.class, PodList.class,
-        Node.class, NodeList.class, Status.class)) {
-      serialization.registerKubernetesResource(kind);
-    }
+    serialization.registerKubernetesResource(Status.class);
     return serialization;
   }
 }

@@ -3,12 +3,8 @@ package dev.lbhealth.agent.discovery;
 import dev.lbhealth.agent.config.AddressRange;
 import dev.lbhealth.agent.config.Names;
 import dev.lbhealth.agent.config.ServiceConfig;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerPort;
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeAddress;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
+import dev.lbhealth.agent.discovery.ClusterFacts.NodeFacts;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -28,22 +24,28 @@ import java.util.Map;
  * @param refused what was left out and why, one line each
  */
 public record KubernetesView(Map<Target, Placement> targets, List<String> refused) {
+  /** The resources a view is made of, as the API names them (for a one-off list of them). */
+  public static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext NODES = ClusterFacts.NODES;
+  public static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext PODS = ClusterFacts.PODS;
+
   /**
    * @param allowed addresses taken although {@link #refusal} refuses their kind (from the
    *     config's {@code kubernetes.allow-addresses})
    */
-  public static KubernetesView of(ServiceConfig service, List<AddressRange> allowed, List<Node> nodes, List<Pod> pods) {
-    return new ViewTracker(service, allowed).of(nodes, pods);
+  public static KubernetesView of(ServiceConfig service, List<AddressRange> allowed, List<GenericKubernetesResource> nodes,
+      List<GenericKubernetesResource> pods) {
+    return new ViewTracker(service, allowed).of(nodes.stream().map(ClusterFacts::node).toList(),
+        pods.stream().map(ClusterFacts::pod).toList());
   }
 
-  static ViewTracker.NodeEntry entry(ServiceConfig service, List<AddressRange> allowed, Node node) {
-    String name = node.getMetadata().getName();
-    String version = node.getMetadata().getResourceVersion();
+  static ViewTracker.NodeEntry entry(ServiceConfig service, List<AddressRange> allowed, NodeFacts node) {
+    String name = node.name();
+    String version = node.version();
     if (!Names.isName(name)) {
       return new ViewTracker.NodeEntry(version, null, "node '" + Names.cut(name) + "' left out: its name is not safe for the LB ("
           + Names.NAME_RULE + ")", false);
     }
-    String address = address(node, service.kubernetes().address());
+    String address = node.addresses().get(service.kubernetes().address());
     if (address == null) {
       return new ViewTracker.NodeEntry(version, null, "node " + name + " left out: no " + service.kubernetes().address() + " address", false);
     }
@@ -56,7 +58,7 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
       return new ViewTracker.NodeEntry(version, null, "node " + name + " left out: address " + address + " is " + refusal
           + " (kubernetes.allow-addresses takes it)", false);
     }
-    return new ViewTracker.NodeEntry(version, new Target(service.name(), name, address, service.port()), null, ready(node));
+    return new ViewTracker.NodeEntry(version, new Target(service.name(), name, address, service.port()), null, node.ready());
   }
 
   /**
@@ -110,48 +112,5 @@ public record KubernetesView(Map<Target, Placement> targets, List<String> refuse
   /** Serving wins over terminating (a new pod is Ready beside the old one), which wins over absent. */
   static Placement stronger(Placement a, Placement b) {
     return a.ordinal() <= b.ordinal() ? a : b;
-  }
-
-  static boolean usesHostPort(Pod pod, int port) {
-    for (Container c : pod.getSpec().getContainers()) {
-      for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
-        if (p.getHostPort() != null && p.getHostPort() == port && (p.getProtocol() == null || p.getProtocol().equals("TCP"))) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  static boolean ready(Pod pod) {
-    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
-      return false;
-    }
-    for (PodCondition c : pod.getStatus().getConditions()) {
-      if ("Ready".equals(c.getType())) {
-        return "True".equals(c.getStatus());
-      }
-    }
-    return false;
-  }
-
-  private static boolean ready(Node node) {
-    if (node.getStatus() == null || node.getStatus().getConditions() == null) {
-      return false;
-    }
-    return node.getStatus().getConditions().stream()
-        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-  }
-
-  private static String address(Node node, String type) {
-    if (node.getStatus() == null || node.getStatus().getAddresses() == null) {
-      return null;
-    }
-    for (NodeAddress a : node.getStatus().getAddresses()) {
-      if (type.equals(a.getType())) {
-        return a.getAddress();
-      }
-    }
-    return null;
   }
 }

@@ -2,9 +2,8 @@ package dev.lbhealth.agent.discovery;
 
 import dev.lbhealth.agent.config.AddressRange;
 import dev.lbhealth.agent.config.ServiceConfig;
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
+import dev.lbhealth.agent.discovery.ClusterFacts.NodeFacts;
+import dev.lbhealth.agent.discovery.ClusterFacts.PodFacts;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -74,7 +73,7 @@ final class ViewTracker {
   }
 
   /** A view of these nodes and pods, made from scratch. */
-  KubernetesView of(List<Node> allNodes, List<Pod> allPods) {
+  KubernetesView of(List<NodeFacts> allNodes, List<PodFacts> allPods) {
     everything.set(false);
     changedPods.clear();
     changedNodes.clear();
@@ -83,17 +82,17 @@ final class ViewTracker {
     byNode.clear();
     Map<String, NodeEntry> before = new HashMap<>(nodes);
     nodes.clear();
-    for (Pod pod : allPods) {
+    for (PodFacts pod : allPods) {
       PodAt at = counted(pod);
       if (at != null) {
-        String key = Cache.metaNamespaceKeyFunc(pod);
+        String key = pod.key();
         pods.put(key, at);
         podsOn.computeIfAbsent(at.node, n -> new HashMap<>(2)).put(key, at.placement);
         byNode.merge(at.node, at.placement, KubernetesView::stronger);
       }
     }
-    for (Node node : allNodes) {
-      String name = node.getMetadata().getName();
+    for (NodeFacts node : allNodes) {
+      String name = node.name();
       nodes.put(name, entry(before.get(name), node));
     }
     KubernetesView built = build();
@@ -107,8 +106,8 @@ final class ViewTracker {
    * The view after what changed since the last call, the objects read from the caches by key:
    * the very same object when nothing it shows changed.
    */
-  KubernetesView view(Function<String, Node> nodeByName, Function<String, Pod> podByKey,
-      java.util.function.Supplier<List<Node>> allNodes, java.util.function.Supplier<List<Pod>> allPods) {
+  KubernetesView view(Function<String, NodeFacts> nodeByName, Function<String, PodFacts> podByKey,
+      java.util.function.Supplier<List<NodeFacts>> allNodes, java.util.function.Supplier<List<PodFacts>> allPods) {
     if (everything.getAndSet(false)) {
       return of(allNodes.get(), allPods.get());
     }
@@ -117,7 +116,7 @@ final class ViewTracker {
     for (Iterator<String> it = changedPods.iterator(); it.hasNext(); ) {
       String key = it.next();
       it.remove(); // before the cache is read: a change after this read is marked again
-      Pod pod = podByKey.apply(key);
+      PodFacts pod = podByKey.apply(key);
       PodAt at = pod == null ? null : counted(pod);
       PodAt before = at == null ? pods.remove(key) : pods.put(key, at);
       if (!Objects.equals(before, at)) {
@@ -146,11 +145,11 @@ final class ViewTracker {
     for (Iterator<String> it = changedNodes.iterator(); it.hasNext(); ) {
       String name = it.next();
       it.remove();
-      Node node = nodeByName.apply(name);
+      NodeFacts node = nodeByName.apply(name);
       NodeEntry before = nodes.get(name);
       if (node == null) {
         changed |= nodes.remove(name) != null;
-      } else if (before == null || !Objects.equals(before.version, node.getMetadata().getResourceVersion())) {
+      } else if (before == null || !Objects.equals(before.version, node.version())) {
         NodeEntry entry = entry(before, node);
         nodes.put(name, entry);
         changed |= !entry.sameAs(before);
@@ -163,18 +162,16 @@ final class ViewTracker {
   }
 
   /** Where the pod is and what it says, or null if it does not count (not scheduled, not this port). */
-  private PodAt counted(Pod pod) {
-    String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-    if (node == null || !KubernetesView.usesHostPort(pod, service.port())) {
+  private PodAt counted(PodFacts pod) {
+    if (pod.node() == null || !pod.tcpHostPorts().contains(service.port())) {
       return null;
     }
-    return new PodAt(node, pod.getMetadata().getDeletionTimestamp() != null ? Placement.TERMINATING
-        : KubernetesView.ready(pod) ? Placement.SERVING : Placement.ABSENT);
+    return new PodAt(pod.node(), pod.terminating() ? Placement.TERMINATING : pod.ready() ? Placement.SERVING : Placement.ABSENT);
   }
 
   /** The node made at its resource version: the one before if the version is the same, its target kept if equal. */
-  private NodeEntry entry(NodeEntry before, Node node) {
-    if (before != null && Objects.equals(before.version, node.getMetadata().getResourceVersion())) {
+  private NodeEntry entry(NodeEntry before, NodeFacts node) {
+    if (before != null && Objects.equals(before.version, node.version())) {
       return before;
     }
     NodeEntry entry = KubernetesView.entry(service, allowed, node);

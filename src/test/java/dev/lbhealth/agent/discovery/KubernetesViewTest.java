@@ -68,13 +68,13 @@ class KubernetesViewTest {
         pod("newton", 9890, true, true),                                    // terminating
         pod("copernicus", 9999, true, false),                               // another port
         pod("kepler", 9890, true, false));                                  // on a NotReady node
-    KubernetesView view = KubernetesView.of(service("InternalIP"), LOOPBACK, nodes, pods);
+    KubernetesView view = KubernetesView.of(service("InternalIP"), LOOPBACK, Generic.of(nodes), Generic.of(pods));
     assertEquals(Map.of("copernicus 127.0.0.2:9890", Placement.ABSENT, "galileo 127.0.0.3:9890", Placement.SERVING,
         "kepler 127.0.0.5:9890", Placement.ABSENT, "newton 127.0.0.4:9890", Placement.TERMINATING), placements(view));
     assertEquals(List.of("copernicus", "galileo", "kepler", "newton"),
         view.targets().keySet().stream().map(Target::node).toList(), "in node-name order");
 
-    KubernetesView external = KubernetesView.of(service("ExternalIP"), LOOPBACK, nodes, List.of());
+    KubernetesView external = KubernetesView.of(service("ExternalIP"), LOOPBACK, Generic.of(nodes), List.of());
     assertEquals("127.0.1.3:9890", external.targets().keySet().stream().filter(t -> t.node().equals("galileo"))
         .findFirst().orElseThrow().hostPort());
     assertEquals(Map.of("copernicus 127.0.0.2:9890", Placement.UNKNOWN, "galileo 127.0.0.3:9890", Placement.UNKNOWN,
@@ -91,7 +91,7 @@ class KubernetesViewTest {
         node("mapped", "::ffff:127.0.0.1", "127.0.1.9", true),
         node("galileo", "10.0.0.3", "127.0.1.10", true), node("named", "galileo.cluster.example", "127.0.1.11", true),
         node("v6", "2001:db8::3", "127.0.1.12", true));
-    KubernetesView view = KubernetesView.of(service("InternalIP"), List.of(), nodes, List.of());
+    KubernetesView view = KubernetesView.of(service("InternalIP"), List.of(), Generic.of(nodes), List.of());
     assertEquals(List.of("galileo", "named", "v6"), view.targets().keySet().stream().map(Target::node).toList(),
         "only addresses another host can have are targets");
     assertEquals(List.of(
@@ -108,7 +108,7 @@ class KubernetesViewTest {
 
     // A lab whose nodes are on loopback says so; the rest stays refused.
     KubernetesView allowed = KubernetesView.of(service("InternalIP"), List.of(AddressRange.parse("127.0.0.0/8"),
-        AddressRange.parse("fe80::/64")), nodes, List.of());
+        AddressRange.parse("fe80::/64")), Generic.of(nodes), List.of());
     assertEquals(List.of("galileo", "itself", "mapped", "named", "v6", "v6link"),
         allowed.targets().keySet().stream().map(Target::node).toList());
   }
@@ -149,16 +149,20 @@ class KubernetesViewTest {
         .endStatus().build());
     pods.add(pod("copernicus", 9890, true, true));
     pods.add(pod("newton", 9890, true, false));
-    KubernetesView whole = KubernetesView.of(service("InternalIP"), LOOPBACK, nodes, pods);
-    List<Node> trimmedNodes = nodes.stream().map(NodeStore::trim).toList();
-    List<Pod> trimmedPods = pods.stream().map(PodStore::trim).toList();
-    assertEquals(whole, KubernetesView.of(service("InternalIP"), LOOPBACK, trimmedNodes, trimmedPods));
+    KubernetesView whole = KubernetesView.of(service("InternalIP"), LOOPBACK, Generic.of(nodes), Generic.of(pods));
+    NodeStore nodeStore = new NodeStore();
+    PodStore podStore = new PodStore();
+    Generic.of(nodes).forEach(n -> nodeStore.put(n.getMetadata().getName(), n));
+    Generic.of(pods).forEach(p -> podStore.put("default/" + p.getMetadata().getName(), p));
+    assertEquals(whole, KubernetesView.of(service("InternalIP"), LOOPBACK, nodeStore.values().toList(), podStore.values().toList()));
     assertEquals(Map.of("copernicus 127.0.0.2:9890", Placement.TERMINATING, "galileo 127.0.0.3:9890", Placement.SERVING,
         "newton 127.0.0.4:9890", Placement.ABSENT), placements(whole));
-    String node = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().asJson(trimmedNodes.get(0));
-    String pod = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().asJson(trimmedPods.get(0));
+    var json = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+    String node = json.asJson(nodeStore.get("copernicus"));
+    String pod = json.asJson(podStore.get("default/" + pods.get(0).getMetadata().getName()));
     assertEquals(false, node.contains("k3s") || node.contains("MemoryPressure") || node.contains("hostname"), node);
     assertEquals(false, pod.contains("SECRET_SIZE") || pod.contains("kubelet") || pod.contains("8080") || pod.contains("\"data\""), pod);
-    assertEquals("7", trimmedPods.get(0).getMetadata().getResourceVersion(), "the freshness check compares versions");
+    assertEquals("7", podStore.get("default/" + pods.get(0).getMetadata().getName()).getMetadata().getResourceVersion(),
+        "the freshness check compares versions");
   }
 }

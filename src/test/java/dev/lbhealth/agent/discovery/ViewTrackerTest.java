@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,12 +63,16 @@ class ViewTrackerTest {
         .build();
   }
 
+  /** The view worked out from what changed, the objects read as the informers' caches give them. */
   private KubernetesView tracked(ViewTracker tracker) {
-    return tracker.view(nodes::get, pods::get, () -> new ArrayList<>(nodes.values()), () -> new ArrayList<>(pods.values()));
+    return tracker.view(name -> nodes.containsKey(name) ? ClusterFacts.node(Generic.of(nodes.get(name))) : null,
+        key -> pods.containsKey(key) ? ClusterFacts.pod(Generic.of(pods.get(key))) : null,
+        () -> Generic.of(new ArrayList<>(nodes.values())).stream().map(ClusterFacts::node).toList(),
+        () -> Generic.of(new ArrayList<>(pods.values())).stream().map(ClusterFacts::pod).toList());
   }
 
   private KubernetesView whole(ServiceConfig service) {
-    return KubernetesView.of(service, LOOPBACK, new ArrayList<>(nodes.values()), new ArrayList<>(pods.values()));
+    return KubernetesView.of(service, LOOPBACK, Generic.of(new ArrayList<>(nodes.values())), Generic.of(new ArrayList<>(pods.values())));
   }
 
   @Test
@@ -121,7 +124,7 @@ class ViewTrackerTest {
     tracker.nodeChanged("copernicus");
     assertSame(first, tracked(tracker));
     pods.put("default/ssh", pod("ssh", "copernicus", 9890, false, false));
-    tracker.podChanged(Cache.metaNamespaceKeyFunc(pods.get("default/ssh")));
+    tracker.podChanged("default/ssh");
     KubernetesView notReady = tracked(tracker);
     assertNotSame(first, notReady);
     assertEquals(Placement.ABSENT, notReady.targets().values().iterator().next());
