@@ -25,6 +25,11 @@ class KubernetesViewTest {
   @TempDir Path dir;
 
   private ServiceConfig service(String address) throws Exception {
+    return service(dir, address);
+  }
+
+  /** The seed's service discovered through Kubernetes (nodes by their {@code address} type), its files in {@code dir}. */
+  static ServiceConfig service(Path dir, String address) throws Exception {
     Path token = Files.writeString(dir.resolve("token"), "t");
     return ConfigLoader.parse("""
         kubernetes: { server: "https://127.0.0.1:6443", token-file: %s }

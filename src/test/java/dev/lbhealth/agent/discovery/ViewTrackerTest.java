@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.lbhealth.agent.config.AddressRange;
-import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.ServiceConfig;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,19 +31,6 @@ class ViewTrackerTest {
   private final Map<String, Node> nodes = new TreeMap<>();
   private final Map<String, Pod> pods = new TreeMap<>();
   private int version;
-
-  private ServiceConfig service() throws Exception {
-    Path token = Files.writeString(dir.resolve("token"), "t");
-    return ConfigLoader.parse("""
-        kubernetes: { server: "https://127.0.0.1:6443", token-file: %s }
-        services:
-          - name: rsync-ssh
-            port: 9890
-            probe: { type: tcp }
-            kubernetes: { selector: "name=x" }
-            lb: { file: %s/rsync-ssh.cfg }
-        """.formatted(token, dir), "t").services().get(0);
-  }
 
   /** A node as the API gives it: every change a new resource version. */
   private Node node(String name, String address, boolean ready) {
@@ -77,7 +62,7 @@ class ViewTrackerTest {
 
   @Test
   void aViewWorkedOutChangeByChangeIsTheViewFromScratch() throws Exception {
-    ServiceConfig service = service();
+    ServiceConfig service = KubernetesViewTest.service(dir, "InternalIP");
     ViewTracker tracker = new ViewTracker(service, LOOPBACK);
     Random random = new Random(20261205);
     for (int i = 0; i < 12; i++) {
@@ -113,7 +98,7 @@ class ViewTrackerTest {
 
   @Test
   void aChangeTheViewDoesNotShowKeepsTheSameView() throws Exception {
-    ServiceConfig service = service();
+    ServiceConfig service = KubernetesViewTest.service(dir, "InternalIP");
     ViewTracker tracker = new ViewTracker(service, LOOPBACK);
     nodes.put("copernicus", node("copernicus", "127.0.0.2", true));
     pods.put("default/ssh", pod("ssh", "copernicus", 9890, true, false));
