@@ -2,6 +2,7 @@ package dev.lbhealth.agent;
 
 import dev.lbhealth.agent.apply.LbWriters;
 import dev.lbhealth.agent.config.AgentConfig;
+import dev.lbhealth.agent.config.ConfigDiff;
 import dev.lbhealth.agent.config.ConfigException;
 import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.ServiceConfig;
@@ -357,48 +358,28 @@ public final class Agent extends VerticleBase {
   }
 
   private void reconfigure(AgentConfig next) {
-    List<String> changes = new ArrayList<>();
-    Map<String, ServiceMonitor> kept = new LinkedHashMap<>();
-    List<Future<?>> stopping = new ArrayList<>();
-    List<ServiceConfig> starting = new ArrayList<>();
-    Map<String, Future<?>> replaced = new LinkedHashMap<>();
-    for (ServiceConfig s : next.services()) {
-      ServiceMonitor current = monitors.remove(s.name());
-      if (current != null && current.config().equals(s)) {
-        kept.put(s.name(), current);
-        continue;
-      }
-      if (current != null && current.config().withNodes(s.nodes()).equals(s)) {
-        // Only the nodes changed: the pool follows live (new ones probed at once, removed ones
-        // drained), every other node keeps its probe state, and HAProxy needs no reload.
-        current.reconfigure(s);
-        kept.put(s.name(), current);
-        changes.add("nodes of " + s.name());
-        continue;
-      }
-      if (current != null) {
-        replaced.put(s.name(), current.stop());
-      }
-      changes.add((current == null ? "added " : "changed ") + s.name());
-      starting.add(s);
-    }
-    monitors.values().forEach(m -> {
-      stopping.add(m.stop());
-      changes.add("removed " + m.name());
-    });
-    if (!java.util.Objects.equals(next.kubernetes(), config.kubernetes())) {
-      changes.add("kubernetes connection unchanged until restart");
-    }
-    if (!next.status().equals(config.status())) {
-      changes.add("status listener unchanged until restart (" + next.status().host() + ":" + next.status().port() + ")");
-    }
+    ConfigDiff diff = ConfigDiff.between(config, next);
+    Map<String, ServiceMonitor> running = new LinkedHashMap<>(monitors);
     monitors.clear();
-    monitors.putAll(kept);
+    // Only the nodes changed: the pool follows live (new ones probed at once, removed ones
+    // drained), every other node keeps its probe state, and HAProxy needs no reload.
+    diff.nodesOnly().forEach(s -> running.get(s.name()).reconfigure(s));
+    Map<String, Future<?>> replaced = new LinkedHashMap<>();
+    diff.changed().forEach(s -> replaced.put(s.name(), running.get(s.name()).stop()));
+    List<Future<?>> stopping = new ArrayList<>();
+    diff.removed().forEach(name -> stopping.add(running.get(name).stop()));
+    List<ServiceConfig> starting = new ArrayList<>();
+    for (ServiceConfig s : next.services()) {
+      if (diff.changed().contains(s) || diff.added().contains(s)) {
+        starting.add(s);
+      } else {
+        monitors.put(s.name(), running.get(s.name()));
+      }
+    }
     config = next;
     // A changed service's new monitor probes at once (nothing waits for a hung reload); its
     // applies wait for the old monitor's apply in flight. Its gauges replace the old ones now,
     // its counters and timers go on counting.
-    List<String> removed = changes.stream().filter(c -> c.startsWith("removed ")).map(c -> c.substring(8)).toList();
     replaced.keySet().forEach(metrics::forgetGauges);
     starting.forEach(s -> {
       ServiceMonitor m = monitor(s);
@@ -406,10 +387,10 @@ public final class Agent extends VerticleBase {
       monitors.put(s.name(), m);
       m.start();
     });
-    Future.join(stopping).onComplete(done -> removed.forEach(metrics::forget));
-    LOG.info("config reloaded: {}", changes.isEmpty() ? "no changes" : String.join(", ", changes));
+    Future.join(stopping).onComplete(done -> diff.removed().forEach(metrics::forget));
+    LOG.info("config reloaded: {}", diff.changes().isEmpty() ? "no changes" : String.join(", ", diff.changes()));
     lastConfigReload = new JsonObject().put("at", Instant.now().toString()).put("outcome", "applied")
-        .put("changes", new JsonArray(changes));
+        .put("changes", new JsonArray(diff.changes()));
     metrics.configReload("applied");
     publishSnapshot();
     configReloadListener.accept(++configReloads, lastConfigReload);

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,7 +103,7 @@ final class TargetPool {
         ts.probe = probe.prepare(ts.target);
         ts.probeAction = () -> probe(fresh);
         ts.resultHandler = result -> probed(fresh, result);
-        ts.next = timers.schedule(spread ? ThreadLocalRandom.current().nextLong(Math.max(1, window)) : 0, ts.probeAction);
+        ts.next = timers.schedule(spread ? timers.random().nextLong(Math.max(1, window)) : 0, ts.probeAction);
       } else if (ts.placement != e.getValue()) {
         placementChanged = true;
         placed(ts, e.getValue());
@@ -205,9 +204,12 @@ final class TargetPool {
     }
     record(ts, result, now);
     long interval = (fast(ts) ? service.probe().fastInterval() : service.probe().interval()).toMillis();
-    double spread = service.probe().jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
+    double spread = service.probe().jitter() * (2 * timers.random().nextDouble() - 1);
     long next = ts.probeAgainAtOnce ? 0 : Math.round(interval * (1 + spread)) - (now - started);
     ts.probeAgainAtOnce = false;
+    // This result may have made the service lose its last healthy node, which brought every
+    // node's next probe forward, this one's too: that one is replaced, never run beside it.
+    ts.next.cancel();
     ts.next = timers.schedule(Math.max(1, next), ts.probeAction);
   }
 
@@ -262,7 +264,7 @@ final class TargetPool {
       for (TargetState t : targets.values()) {
         if (!t.probing && t.health() != Health.UNKNOWN) {
           t.next.cancel();
-          t.next = timers.schedule(1 + ThreadLocalRandom.current().nextLong(fastMillis), t.probeAction);
+          t.next = timers.schedule(1 + timers.random().nextLong(fastMillis), t.probeAction);
         }
       }
     }

@@ -1,8 +1,16 @@
 package dev.lbhealth.agent.decision;
 
-/** The clock and one-shot timers that time-dependent logic uses, so tests can drive time. */
+/**
+ * The clock, one-shot timers and random source that time-dependent logic uses (probe schedules,
+ * their jitter, damping, coalescing), so that tests can drive time and chance.
+ */
 public interface Timers {
   long nowMillis();
+
+  /** Where jitter and spread come from: a test's repeats itself. */
+  default java.util.random.RandomGenerator random() {
+    return java.util.concurrent.ThreadLocalRandom.current();
+  }
 
   long setTimer(long delayMillis, Runnable action);
 

@@ -3,8 +3,11 @@ package dev.lbhealth.agent.decision;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Timers driven by the test: time moves only when {@link #advance} is called. */
-final class FakeTimers implements Timers {
+/**
+ * Timers driven by the test: time moves only when {@link #advance} is called, and chance always
+ * falls in the middle (no jitter, the middle of every spread).
+ */
+public final class FakeTimers implements Timers {
   private long now;
   private long nextId;
   private final Map<Long, long[]> due = new TreeMap<>();
@@ -14,6 +17,29 @@ final class FakeTimers implements Timers {
   public long nowMillis() {
     return now;
   }
+
+  @Override
+  public java.util.random.RandomGenerator random() {
+    return MIDDLE;
+  }
+
+  /** A random source that always says the middle: 0.5, and half of any bound. */
+  private static final java.util.random.RandomGenerator MIDDLE = new java.util.random.RandomGenerator() {
+    @Override
+    public long nextLong() {
+      return 0;
+    }
+
+    @Override
+    public double nextDouble() {
+      return 0.5;
+    }
+
+    @Override
+    public long nextLong(long bound) {
+      return bound / 2;
+    }
+  };
 
   @Override
   public long setTimer(long delayMillis, Runnable action) {
@@ -30,7 +56,7 @@ final class FakeTimers implements Timers {
   }
 
   /** Moves time forward, running every timer that falls due, in order. */
-  void advance(long millis) {
+  public void advance(long millis) {
     long end = now + millis;
     while (true) {
       Long next = due.entrySet().stream()
