@@ -6,7 +6,7 @@ import dev.lbhealth.agent.config.ConfigDiff;
 import dev.lbhealth.agent.config.ConfigException;
 import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.ServiceConfig;
-import dev.lbhealth.agent.decision.VertxTimers;
+import dev.lbhealth.agent.timing.VertxTimers;
 import dev.lbhealth.agent.discovery.BackendSource;
 import dev.lbhealth.agent.discovery.KubernetesBackendSource;
 import dev.lbhealth.agent.discovery.KubernetesClients;

@@ -2,7 +2,7 @@ package dev.lbhealth.agent;
 
 import dev.lbhealth.agent.config.Names;
 import dev.lbhealth.agent.config.ServiceConfig;
-import dev.lbhealth.agent.decision.Timers;
+import dev.lbhealth.agent.timing.Timers;
 import dev.lbhealth.agent.discovery.Placement;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.FlapDamping;

@@ -1,7 +1,7 @@
 package dev.lbhealth.agent;
 
 import dev.lbhealth.agent.decision.ServerState;
-import dev.lbhealth.agent.decision.Timers;
+import dev.lbhealth.agent.timing.Timers;
 import dev.lbhealth.agent.discovery.Placement;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.health.FlapDamping;

@@ -8,7 +8,7 @@ import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.LbConfig.Kind;
 import dev.lbhealth.agent.demo.LbClient;
 import dev.lbhealth.agent.demo.SeedScenario;
-import dev.lbhealth.agent.discovery.FakeCluster;
+import dev.lbhealth.agent.demo.FakeCluster;
 import dev.lbhealth.agent.discovery.FaultProxy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

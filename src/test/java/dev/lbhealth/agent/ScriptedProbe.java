@@ -1,6 +1,6 @@
 package dev.lbhealth.agent;
 
-import dev.lbhealth.agent.decision.FakeTimers;
+import dev.lbhealth.agent.timing.FakeTimers;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.probe.Probe;
 import dev.lbhealth.agent.probe.ProbeResult;

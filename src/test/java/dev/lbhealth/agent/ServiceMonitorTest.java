@@ -6,7 +6,7 @@ import dev.lbhealth.agent.apply.ApplyResult;
 import dev.lbhealth.agent.apply.LbWriter;
 import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.ServiceConfig;
-import dev.lbhealth.agent.decision.FakeTimers;
+import dev.lbhealth.agent.timing.FakeTimers;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.probe.Probe;
 import dev.lbhealth.agent.status.AgentMetrics;

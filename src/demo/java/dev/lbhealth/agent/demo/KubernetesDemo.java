@@ -3,7 +3,7 @@ package dev.lbhealth.agent.demo;
 import dev.lbhealth.agent.Agent;
 import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.LbConfig.Kind;
-import dev.lbhealth.agent.discovery.FakeCluster;
+import dev.lbhealth.agent.demo.FakeCluster;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.lbhealth.agent.demo;
 
-import dev.lbhealth.agent.discovery.FakeCluster;
+import dev.lbhealth.agent.demo.FakeCluster;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.vertx.core.Future;

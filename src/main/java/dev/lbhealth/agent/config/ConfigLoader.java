@@ -7,7 +7,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.lbhealth.agent.config.LbConfig.Kind;
 import dev.lbhealth.agent.config.ProbeConfig.Type;
-import dev.lbhealth.agent.health.FlapDamping;
 import dev.lbhealth.agent.config.ServiceConfig.Mode;
 import dev.lbhealth.agent.config.ServiceConfig.WhenEmpty;
 import java.io.IOException;
@@ -226,16 +225,16 @@ public final class ConfigLoader {
   }
 
   /** {@code damping: false} (or {@code off}) turns flap damping off; a mapping sets its parameters. */
-  private static FlapDamping.Settings damping(Section probe) {
+  private static DampingConfig damping(Section probe) {
     if (probe.isOff("damping")) {
-      return FlapDamping.Settings.OFF;
+      return DampingConfig.OFF;
     }
     Section s = probe.section("damping", false);
     if (s == null) {
-      return FlapDamping.Settings.DEFAULT;
+      return DampingConfig.DEFAULT;
     }
     s.rejectUnknown(Set.of("half-life", "suppress", "reuse", "max-hold"));
-    FlapDamping.Settings d = FlapDamping.Settings.DEFAULT;
+    DampingConfig d = DampingConfig.DEFAULT;
     Duration halfLife = s.duration("half-life", d.halfLife());
     double suppress = s.decimal("suppress", d.suppress(), 1, 1000);
     double reuse = s.decimal("reuse", d.reuse(), 0.01, 1000);
@@ -248,7 +247,7 @@ public final class ConfigLoader {
       s.error("reuse", reuse + " must be below suppress " + suppress);
       return d;
     }
-    FlapDamping.Settings settings = new FlapDamping.Settings(halfLife, suppress, reuse, maxHold);
+    DampingConfig settings = new DampingConfig(halfLife, suppress, reuse, maxHold);
     if (settings.ceiling() <= suppress) {
       s.error("max-hold", Durations.format(maxHold) + " is too short to ever damp: a penalty decays from suppress "
           + suppress + " to reuse " + reuse + " in " + Durations.format(Duration.ofMillis(

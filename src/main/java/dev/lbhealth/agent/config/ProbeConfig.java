@@ -1,6 +1,5 @@
 package dev.lbhealth.agent.config;
 
-import dev.lbhealth.agent.health.FlapDamping;
 import java.time.Duration;
 
 /**
@@ -21,7 +20,7 @@ public record ProbeConfig(
     String expect,
     String path,
     int status,
-    FlapDamping.Settings damping,
+    DampingConfig damping,
     Duration fastInterval) {
 
   public enum Type {

@@ -1,5 +1,7 @@
 package dev.lbhealth.agent.health;
 
+import dev.lbhealth.agent.config.DampingConfig;
+
 import java.time.Duration;
 
 /**
@@ -15,28 +17,13 @@ import java.time.Duration;
  * Not thread-safe: owned by one context.
  */
 public final class FlapDamping {
-  /** The damping parameters; {@link #OFF} never damps. */
-  public record Settings(Duration halfLife, double suppress, double reuse, Duration maxHold) {
-    public static final Settings DEFAULT = new Settings(Duration.ofSeconds(10), 4, 1, Duration.ofMinutes(2));
-    public static final Settings OFF = new Settings(Duration.ofSeconds(10), Double.POSITIVE_INFINITY, 1, Duration.ofMinutes(2));
-
-    public boolean enabled() {
-      return suppress != Double.POSITIVE_INFINITY;
-    }
-
-    /** The highest penalty: the one that decays to {@code reuse} in exactly {@code maxHold}. */
-    public double ceiling() {
-      return reuse * Math.pow(2, (double) maxHold.toMillis() / halfLife.toMillis());
-    }
-  }
-
-  private final Settings settings;
+  private final DampingConfig settings;
   private final double ceiling;
   private double penalty;
   private long penaltyAtMillis;
   private boolean damped;
 
-  public FlapDamping(Settings settings) {
+  public FlapDamping(DampingConfig settings) {
     this.settings = settings;
     this.ceiling = settings.enabled() ? settings.ceiling() : Double.MAX_VALUE;
   }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lbhealth.agent.config.ProbeConfig.Type;
 import dev.lbhealth.agent.config.ServiceConfig.WhenEmpty;
-import dev.lbhealth.agent.health.FlapDamping;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,10 +54,10 @@ class ConfigLoaderTest {
 
   @Test
   void flapDampingIsOnByDefaultAndCanBeTunedOrTurnedOff() throws Exception {
-    assertEquals(FlapDamping.Settings.DEFAULT, ConfigLoader.parse(service("type: tcp", ""), "t").services().get(0).probe().damping());
+    assertEquals(DampingConfig.DEFAULT, ConfigLoader.parse(service("type: tcp", ""), "t").services().get(0).probe().damping());
     assertFalse(ConfigLoader.parse(service("damping: off", ""), "t").services().get(0).probe().damping().enabled());
     assertFalse(ConfigLoader.parse(service("damping: false", ""), "t").services().get(0).probe().damping().enabled());
-    assertEquals(new FlapDamping.Settings(Duration.ofSeconds(30), 6, 2, Duration.ofMinutes(5)), ConfigLoader.parse(
+    assertEquals(new DampingConfig(Duration.ofSeconds(30), 6, 2, Duration.ofMinutes(5)), ConfigLoader.parse(
         service("damping: { half-life: 30s, suppress: 6, reuse: 2, max-hold: 5m }", ""), "t").services().get(0).probe().damping());
     assertEquals(List.of("services[0].probe.damping.reuse: 5.0 must be below suppress 4.0"),
         errors(service("damping: { reuse: 5 }", "")));

@@ -1,5 +1,6 @@
 package dev.lbhealth.agent.discovery;
 
+import dev.lbhealth.agent.demo.FakeCluster;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

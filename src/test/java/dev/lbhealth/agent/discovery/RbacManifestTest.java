@@ -1,5 +1,6 @@
 package dev.lbhealth.agent.discovery;
 
+import dev.lbhealth.agent.demo.FakeCluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;

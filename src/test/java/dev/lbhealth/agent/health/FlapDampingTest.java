@@ -1,5 +1,6 @@
 package dev.lbhealth.agent.health;
 
+import dev.lbhealth.agent.config.DampingConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +9,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class FlapDampingTest {
-  private final FlapDamping damping = new FlapDamping(FlapDamping.Settings.DEFAULT);
+  private final FlapDamping damping = new FlapDamping(DampingConfig.DEFAULT);
 
   @Test
   void aNodeThatGoesDownAndComesBackIsNeverDamped() {
@@ -34,7 +35,7 @@ class FlapDampingTest {
 
   @Test
   void aNodeThatNeverStopsFlappingIsHeldAtMostMaxHoldAfterItsLastChange() {
-    FlapDamping shortHold = new FlapDamping(new FlapDamping.Settings(Duration.ofSeconds(10), 4, 1, Duration.ofSeconds(30)));
+    FlapDamping shortHold = new FlapDamping(new DampingConfig(Duration.ofSeconds(10), 4, 1, Duration.ofSeconds(30)));
     long t = 0;
     for (; t < 600_000; t += 100) { // ten minutes at 10 Hz
       shortHold.flip(t);
@@ -46,7 +47,7 @@ class FlapDampingTest {
 
   @Test
   void offNeverDamps() {
-    FlapDamping off = new FlapDamping(FlapDamping.Settings.OFF);
+    FlapDamping off = new FlapDamping(DampingConfig.OFF);
     for (int i = 0; i < 100; i++) {
       assertFalse(off.flip(i));
     }

@@ -1,5 +1,6 @@
 package dev.lbhealth.agent.probe;
 
+import dev.lbhealth.agent.config.DampingConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lbhealth.agent.config.ProbeConfig;
 import dev.lbhealth.agent.config.ProbeConfig.Type;
 import dev.lbhealth.agent.discovery.Target;
-import dev.lbhealth.agent.health.FlapDamping;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -47,7 +47,7 @@ class ProbesTest {
   }
 
   private ProbeResult check(Type type, String expect, String path, int port, Duration timeout) throws Exception {
-    ProbeConfig config = new ProbeConfig(type, timeout.multipliedBy(2), timeout, 1, 1, 0, expect, path, 200, FlapDamping.Settings.OFF, null);
+    ProbeConfig config = new ProbeConfig(type, timeout.multipliedBy(2), timeout, 1, 1, 0, expect, path, 200, DampingConfig.OFF, null);
     Probe probe = Probes.create(vertx, config);
     try {
       return checkOnContext(probe, new Target("s", "copernicus", "127.0.0.2", port), config.timeout());
@@ -78,10 +78,10 @@ class ProbesTest {
 
   @Test
   void aTargetOfUnknownHealthGetsTheStartupTimeout() {
-    ProbeConfig fast = new ProbeConfig(Type.TCP, Duration.ofMillis(100), Duration.ofMillis(60), 1, 2, 0, null, null, 200, FlapDamping.Settings.OFF, null);
+    ProbeConfig fast = new ProbeConfig(Type.TCP, Duration.ofMillis(100), Duration.ofMillis(60), 1, 2, 0, null, null, 200, DampingConfig.OFF, null);
     assertEquals(Duration.ofSeconds(1), Probes.timeout(fast, false));
     assertEquals(Duration.ofMillis(60), Probes.timeout(fast, true));
-    ProbeConfig slow = new ProbeConfig(Type.TCP, Duration.ofSeconds(5), Duration.ofSeconds(2), 1, 2, 0, null, null, 200, FlapDamping.Settings.OFF, null);
+    ProbeConfig slow = new ProbeConfig(Type.TCP, Duration.ofSeconds(5), Duration.ofSeconds(2), 1, 2, 0, null, null, 200, DampingConfig.OFF, null);
     assertEquals(Duration.ofSeconds(2), Probes.timeout(slow, false));
   }
 
@@ -107,7 +107,7 @@ class ProbesTest {
     for (Type type : new Type[] {Type.BANNER}) {
       // One probe for many checks, as the agent keeps it: each check must close what it opened.
       Probe probe = Probes.create(vertx, new ProbeConfig(type, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0,
-          type == Type.BANNER ? "SSH-2.0-" : null, null, 200, FlapDamping.Settings.OFF, null));
+          type == Type.BANNER ? "SSH-2.0-" : null, null, 200, DampingConfig.OFF, null));
       for (int i = 0; i < 20; i++) {
         assertTrue(checkOnContext(probe, target, TIMEOUT).healthy());
       }
@@ -189,7 +189,7 @@ class ProbesTest {
   /** A tcp probe as the agent keeps one: made once, used for many checks. */
   private Probe tcpProbe() {
     return Probes.create(vertx, new ProbeConfig(Type.TCP, Duration.ofSeconds(1), TIMEOUT, 1, 1, 0, null, null, 200,
-        FlapDamping.Settings.OFF, null));
+        DampingConfig.OFF, null));
   }
 
   /** Sockets in TIME_WAIT (state 06 in /proc/net/tcp and tcp6: Java's sockets may be IPv6 ones) with {@code port} at either end. */

@@ -1,4 +1,4 @@
-package dev.lbhealth.agent.decision;
+package dev.lbhealth.agent.timing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

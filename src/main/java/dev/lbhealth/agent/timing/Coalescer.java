@@ -1,4 +1,4 @@
-package dev.lbhealth.agent.decision;
+package dev.lbhealth.agent.timing;
 
 /**
  * Coalesces bursts of changes with a min/max quiescence window (consul-template's

@@ -1,4 +1,4 @@
-package dev.lbhealth.agent.discovery;
+package dev.lbhealth.agent.demo;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;

@@ -1,4 +1,4 @@
-package dev.lbhealth.agent.decision;
+package dev.lbhealth.agent.timing;
 
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,4 +1,4 @@
-package dev.lbhealth.agent.decision;
+package dev.lbhealth.agent.timing;
 
 import io.vertx.core.Vertx;
 import java.util.ArrayList;

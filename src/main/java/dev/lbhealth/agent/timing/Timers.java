@@ -1,4 +1,4 @@
-package dev.lbhealth.agent.decision;
+package dev.lbhealth.agent.timing;
 
 /**
  * The clock, one-shot timers and random source that time-dependent logic uses (probe schedules,
