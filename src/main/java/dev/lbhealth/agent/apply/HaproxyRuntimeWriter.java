@@ -60,11 +60,8 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private final Set<String> shut = new HashSet<>();
   /** Host names seen not to resolve (each said once in the log); written on a worker. */
   private final Set<String> unresolved = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private Future<FileWrite> persisting;
-  private ServerSet persistNext;
-  private long persistTimer = -1;
-  private long lastPersistStart = Long.MIN_VALUE / 2;
-  private ServerSet persisted;
+  /** The file, brought in line with what HAProxy runs. */
+  private final FileFollower follower;
   private String lastCheckFailure;
   /** What differed at the last drift check: a difference left standing is reported once. */
   private List<String> lastDifferences = List.of();
@@ -88,6 +85,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     this.listener = listener;
     this.api = new HaproxyRuntimeApi(vertx, service.lb().runtimeApi(), service.lb().commandTimeout());
     this.file = new HaproxyFileWriter(vertx, service);
+    this.follower = new FileFollower(vertx, service, file, listener);
     this.driftTimer = vertx.setPeriodic(service.lb().driftCheck().toMillis(), id -> check());
   }
 
@@ -166,8 +164,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     closed = true;
     vertx.cancelTimer(driftTimer);
     vertx.cancelTimer(drainTimer);
-    vertx.cancelTimer(persistTimer);
-    Future<?> done = persisting == null ? queue : Future.join(queue, persisting);
+    Future<?> done = Future.join(queue, follower.close());
     return done.transform(ignored -> api.close());
   }
 
@@ -203,7 +200,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
 
   private ApplyResult applied(ServerSet set, long start) {
     live = set;
-    persistLater(set);
+    follower.follow(set);
     return new ApplyResult(Outcome.APPLIED, "runtime-api", System.nanoTime() - start, List.of());
   }
 
@@ -221,7 +218,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
       RuntimePlan plan = plan(state, set);
       if (plan.commands().isEmpty()) {
         live = set;
-        persistLater(set);
+        follower.follow(set);
         return Future.succeededFuture(new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of()));
       }
       return send(plan, set).compose(refusal -> refusal != null ? fallback(set, start, refusal)
@@ -431,11 +428,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     settingsLoaded = false;
     seen = null; // a reload replaces what HAProxy runs
     pid = null;
-    vertx.cancelTimer(persistTimer);
-    persistTimer = -1;
-    persistNext = null;
-    Future<?> quiet = persisting == null ? Future.succeededFuture() : persisting.otherwiseEmpty();
-    return quiet.compose(ignored -> file.apply(set, true, api)).compose(reload -> {
+    return follower.quiet().compose(ignored -> file.apply(set, true, api)).compose(reload -> {
       ApplyResult result = reload.result();
       List<String> errors = new ArrayList<>();
       errors.add(why + "; fell back to a reload");
@@ -447,7 +440,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
         // and a problem of the service until HAProxy answers again.
         lbProblem = "reloaded, but cannot see what HAProxy runs: " + String.join("; ", result.errors());
         live = set;
-        persisted = set;
+        follower.written(set);
         return Future.succeededFuture(new ApplyResult(Outcome.APPLIED, "reload", reported.durationNanos(), errors));
       }
       if (reported.failed()) {
@@ -456,63 +449,12 @@ final class HaproxyRuntimeWriter implements LbWriter {
       }
       lbProblem = null;
       settingsLoaded = true;
-      persisted = set;
+      follower.written(set);
       live = set;
       // The file has no drain state: bring draining servers to it live (best effort).
       boolean draining = set.servers().stream().anyMatch(s -> s.state() == ServerState.DRAIN);
       return !draining ? Future.succeededFuture(reported)
           : read(set).compose(state -> send(plan(state, set), set)).transform(ignored -> Future.succeededFuture(reported));
-    });
-  }
-
-  /**
-   * Brings the file in line with a live set: on a worker, one write at a time, at most one per
-   * {@code lb.min-reload-interval} (a flapping node costs no fsync storm), always the newest set.
-   */
-  private void persistLater(ServerSet set) {
-    if (set.sameServers(persisted) && persistNext == null) {
-      return;
-    }
-    persistNext = set;
-    long wait = lastPersistStart + service.lb().minReloadInterval().toMillis() - System.nanoTime() / 1_000_000;
-    if (persisting != null || persistTimer >= 0 || closed) {
-      return; // the write in flight or the one scheduled takes persistNext
-    }
-    if (wait > 0) {
-      persistTimer = vertx.setTimer(wait, id -> {
-        persistTimer = -1;
-        persistNow();
-      });
-    } else {
-      persistNow();
-    }
-  }
-
-  private void persistNow() {
-    ServerSet set = persistNext;
-    persistNext = null;
-    if (set == null || closed || set.sameServers(persisted)) {
-      return;
-    }
-    lastPersistStart = System.nanoTime() / 1_000_000;
-    // Set before the handler is attached: a write that is already done (an unchanged file is
-    // quick) runs the handler at once, and its "persisting = null" must come after this, or the
-    // writer would wait for a write in flight forever and never bring the file in line again.
-    Future<FileWrite> writing = file.persist(set);
-    persisting = writing;
-    writing.onComplete(ar -> {
-      persisting = null;
-      FileWrite write = ar.succeeded() ? ar.result() : new FileWrite(Outcome.FAILED, 0, String.valueOf(ar.cause()));
-      if (!write.outcome().equals(Outcome.FAILED)) {
-        persisted = set;
-      } else {
-        LOG.warn("service {}: HAProxy runs the new servers, but {} was not updated: {}", service.name(),
-            service.lb().file(), write.error());
-      }
-      listener.persisted(write);
-      if (persistNext != null) {
-        persistLater(persistNext);
-      }
     });
   }
 
