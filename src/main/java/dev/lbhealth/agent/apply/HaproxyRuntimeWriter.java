@@ -7,7 +7,6 @@ import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.discovery.Target;
-import io.netty.util.NetUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -58,8 +57,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private final Map<String, Long> leaving = new HashMap<>();
   /** Leaving servers whose connections were shut at the drain timeout, to be deleted once gone. */
   private final Set<String> shut = new HashSet<>();
-  /** Host names seen not to resolve (each said once in the log); written on a worker. */
-  private final Set<String> unresolved = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final HostNames hostNames;
   /** The file, brought in line with what HAProxy runs. */
   private final FileFollower follower;
   private String lastCheckFailure;
@@ -86,6 +84,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     this.api = new HaproxyRuntimeApi(vertx, service.lb().runtimeApi(), service.lb().commandTimeout());
     this.file = new HaproxyFileWriter(vertx, service);
     this.follower = new FileFollower(vertx, service, file, listener);
+    this.hostNames = new HostNames(vertx, service.name());
     this.driftTimer = vertx.setPeriodic(service.lb().driftCheck().toMillis(), id -> check());
   }
 
@@ -116,47 +115,9 @@ final class HaproxyRuntimeWriter implements LbWriter {
     }, e -> Future.succeededFuture(new ApplyResult(Outcome.FAILED, "none", System.nanoTime() - start, List.of(e.getMessage())))));
   }
 
-  /**
-   * The set with every node given by host name at its address: HAProxy's Runtime API takes
-   * addresses only ({@code set server ... addr NAME} is refused) and shows addresses, so a name
-   * is resolved here (as the system resolves it, /etc/hosts first) and HAProxy, the comparison
-   * and the file all get the address. The set itself when every node is an address. A name that
-   * does not resolve cannot be a server: out of rotation it is left out of the set (and said once
-   * in the log); wanted in rotation, the apply fails and names it.
-   */
+  /** The set at addresses (see {@link HostNames}); the set itself when HAProxy runs its very targets. */
   private Future<ServerSet> resolved(ServerSet set) {
-    if (set.statesChangedFrom(live) != null) {
-      return Future.succeededFuture(set); // the very targets HAProxy runs: addresses already
-    }
-    if (set.servers().stream().allMatch(s -> NetUtil.isValidIpV4Address(s.target().address())
-        || NetUtil.isValidIpV6Address(s.target().address()))) {
-      return Future.succeededFuture(set);
-    }
-    return vertx.executeBlocking(() -> {
-      List<ServerSet.Server> servers = new ArrayList<>(set.size());
-      for (ServerSet.Server s : set.servers()) {
-        Target t = s.target();
-        String address = t.address();
-        if (!NetUtil.isValidIpV4Address(address) && !NetUtil.isValidIpV6Address(address)) {
-          try {
-            address = java.net.InetAddress.getByName(address).getHostAddress();
-            unresolved.remove(t.address());
-          } catch (java.net.UnknownHostException e) {
-            String why = "node " + t.node() + ": host name " + t.address()
-                + " does not resolve, and HAProxy's Runtime API takes addresses only";
-            if (s.state() != ServerState.MAINT) {
-              throw new IllegalStateException(why);
-            }
-            if (unresolved.add(t.address())) {
-              LOG.warn("service {}: {}; left out of the backend while out of rotation", service.name(), why);
-            }
-            continue;
-          }
-        }
-        servers.add(new ServerSet.Server(new Target(t.service(), t.node(), address, t.port()), s.state()));
-      }
-      return new ServerSet(servers, set.reason());
-    }, false);
+    return set.statesChangedFrom(live) != null ? Future.succeededFuture(set) : hostNames.resolve(set);
   }
 
   @Override
