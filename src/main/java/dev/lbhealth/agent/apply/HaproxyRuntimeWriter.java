@@ -146,7 +146,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
       List<ServerSet.Server> changed = leaving.isEmpty() ? set.statesChangedFrom(live) : null;
       RuntimePlan plan = changed != null ? RuntimePlan.forServers(backend, seen.servers(), changed) : plan(seen, set);
       // Deleting a server or shutting its sessions is decided on a fresh read only.
-      if (!plan.commands().isEmpty() && !plan.removes()) {
+      if (!plan.steps().isEmpty() && !plan.removes()) {
         return send(plan, set).compose(refusal -> {
           if (refusal == null) {
             return Future.succeededFuture(applied(set, start));
@@ -177,7 +177,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
       }
       settingsLoaded = true;
       RuntimePlan plan = plan(state, set);
-      if (plan.commands().isEmpty()) {
+      if (plan.steps().isEmpty()) {
         live = set;
         follower.follow(set);
         return Future.succeededFuture(new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of()));
@@ -286,7 +286,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     List<String> oneByOne = before == null || plan.adds() || plan.removes() || plan.touched().size() > READ_BACK_ONE_BY_ONE
         || !before.ids().containsKey(LiveServer.BACKEND_ID) || !before.ids().keySet().containsAll(plan.touched())
         ? null : List.copyOf(plan.touched());
-    List<String> commands = new ArrayList<>(plan.commands().size() + 3);
+    List<String> commands = new ArrayList<>(plan.steps().size() + 3);
     commands.addAll(plan.commands());
     if (oneByOne == null) {
       commands.add("show servers state " + backend);
@@ -314,7 +314,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
           seen = new State(after, LiveServer.parseSessions(answers.get(answers.size() - 1)), read.ids());
         }
       } else {
-        after = readBackOneByOne(before, oneByOne, answers.subList(plan.commands().size(), answers.size()));
+        after = readBackOneByOne(before, oneByOne, answers.subList(plan.steps().size(), answers.size()));
       }
       if (after != null) {
         lbProblem = null;
@@ -327,17 +327,16 @@ final class HaproxyRuntimeWriter implements LbWriter {
       }
       List<String> drained = new ArrayList<>();
       List<String> cut = new ArrayList<>();
-      for (int i = 0; i < plan.commands().size(); i++) {
-        String c = plan.commands().get(i);
-        if (c.startsWith("shutdown sessions server ")) {
-          shut.add(c.substring(c.indexOf('/') + 1));
+      for (int i = 0; i < plan.steps().size(); i++) {
+        RuntimePlan.Command c = plan.steps().get(i);
+        if (c.kind() == RuntimePlan.Kind.SHUT) {
+          shut.add(c.server());
         }
-        if (c.startsWith("del server ") && answers.get(i).startsWith(RuntimePlan.DELETED)) {
-          String name = c.substring(c.indexOf('/') + 1);
-          boolean atTimeout = shut.remove(name);
-          leaving.remove(name);
-          (atTimeout ? cut : drained).add(name);
-          listener.removed(name, atTimeout);
+        if (c.kind() == RuntimePlan.Kind.DELETE && answers.get(i).startsWith(RuntimePlan.DELETED)) {
+          boolean atTimeout = shut.remove(c.server());
+          leaving.remove(c.server());
+          (atTimeout ? cut : drained).add(c.server());
+          listener.removed(c.server(), atTimeout);
         }
       }
       if (!drained.isEmpty()) {
@@ -450,7 +449,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
       // leaving servers' drain and deletion remain.
       ServerSet target = correct ? set : asLive(state, set);
       RuntimePlan plan = plan(state, target);
-      return plan.commands().isEmpty() ? Future.succeededFuture()
+      return plan.steps().isEmpty() ? Future.succeededFuture()
           : send(plan, target).compose(refusal -> refusal == null ? Future.succeededFuture() : Future.failedFuture(refusal));
     }).recover(e -> {
       if (closed || live != set || wanted != set) {

@@ -24,15 +24,45 @@ import java.util.Set;
  * has closed them (it does so asynchronously, and refuses to delete a server that has any). Servers that gain traffic come first, so
  * capacity never dips between two commands of one exchange.
  *
- * @param commands what to send, in order
- * @param expected for each command, the start of the answer that means it worked ("" for none)
+ * @param steps what to send, in order
  * @param differences the servers of the set that differ from HAProxy, in words (for drift reports)
  * @param touched the servers the commands change, by name
  * @param adds whether a command adds a server (HAProxy gives it an id only then)
  */
-record RuntimePlan(List<String> commands, List<String> expected, List<String> differences, Set<String> touched, boolean adds) {
+record RuntimePlan(List<Command> steps, List<String> differences, Set<String> touched, boolean adds) {
   static final String ADDED = "New server registered.";
   static final String DELETED = "Server deleted.";
+
+  /** What a command does to its server. */
+  enum Kind { ADD, ADDRESS, STATE, WEIGHT, HEALTH, SHUT, DELETE }
+
+  /**
+   * One Runtime API command: what it does, to which server, its text, and the start of the answer
+   * that means it worked ("" for none).
+   */
+  record Command(Kind kind, String server, String text, String expected) {
+    private static Command of(Kind kind, String backend, String server, String rest, String expected) {
+      String id = backend + "/" + server;
+      String text = switch (kind) {
+        case ADD -> "add server " + id + " " + rest;
+        case ADDRESS, STATE, HEALTH -> "set server " + id + " " + rest;
+        case WEIGHT -> "set weight " + id + " " + rest;
+        case SHUT -> "shutdown sessions server " + id;
+        case DELETE -> "del server " + id;
+      };
+      return new Command(kind, server, text, expected);
+    }
+  }
+
+  /** The commands' texts, in order. */
+  List<String> commands() {
+    return steps.stream().map(Command::text).toList();
+  }
+
+  /** For each command, the start of the answer that means it worked ("" for none). */
+  List<String> expected() {
+    return steps.stream().map(Command::expected).toList();
+  }
 
   static RuntimePlan of(String backend, Map<String, LiveServer> live, ServerSet desired, Set<String> deletable,
       Set<String> expired) {
@@ -49,94 +79,79 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
 
   private static RuntimePlan of(String backend, Map<String, LiveServer> live, List<Server> servers, List<String> leaving,
       Set<String> deletable, Set<String> expired) {
-    List<String> gaining = new ArrayList<>();
-    List<String> gainingExpected = new ArrayList<>();
-    List<String> losing = new ArrayList<>();
-    List<String> losingExpected = new ArrayList<>();
+    List<Command> gaining = new ArrayList<>();
+    List<Command> losing = new ArrayList<>();
     List<String> differences = new ArrayList<>();
     Set<String> touched = new HashSet<>();
     boolean adds = false;
     for (Server s : servers) {
       Target t = s.target();
       LiveServer now = live.get(s.name());
-      String id = backend + "/" + s.name();
-      List<String> commands = s.state() == ServerState.READY ? gaining : losing;
-      List<String> expected = s.state() == ServerState.READY ? gainingExpected : losingExpected;
+      String name = s.name();
+      List<Command> commands = s.state() == ServerState.READY ? gaining : losing;
       int before = commands.size();
       if (now == null) {
         adds = true;
-        touched.add(s.name());
+        touched.add(name);
         differences.add(s.name() + ": missing, wanted " + s.state().word() + " at " + t.hostPort());
-        commands.add("add server " + id + " " + t.hostPort());
-        expected.add(ADDED);
+        commands.add(Command.of(Kind.ADD, backend, name, t.hostPort(), ADDED));
         if (s.state() != ServerState.MAINT) {
-          commands.add("set server " + id + " state " + s.state().word());
-          expected.add("");
+          commands.add(Command.of(Kind.STATE, backend, name, "state " + s.state().word(), ""));
         }
         continue;
       }
       if (!now.at(t.address(), t.port())) {
         differences.add(s.name() + ": at " + Names.hostPort(now.address(), now.port())
             + ", wanted at " + t.hostPort());
-        commands.add("set server " + id + " addr " + t.address() + " port " + t.port());
         // "IP changed from ...", "port changed from ...", or "no need to change the addr..."
-        expected.add("");
+        commands.add(Command.of(Kind.ADDRESS, backend, name, "addr " + t.address() + " port " + t.port(), ""));
       }
       if (now.state() != s.state()) {
         differences.add(s.name() + ": " + now.state().word() + ", wanted " + s.state().word());
-        commands.add("set server " + id + " state " + s.state().word());
-        expected.add("");
+        commands.add(Command.of(Kind.STATE, backend, name, "state " + s.state().word(), ""));
       }
       if (s.state() != ServerState.MAINT && now.weight() != now.initialWeight()) {
         differences.add(s.name() + ": weight " + now.weight() + ", wanted " + now.initialWeight());
-        commands.add("set weight " + id + " " + now.initialWeight());
-        expected.add("");
+        commands.add(Command.of(Kind.WEIGHT, backend, name, String.valueOf(now.initialWeight()), ""));
       }
       if (s.state() != ServerState.MAINT && now.state() != ServerState.MAINT && !now.running()) {
         // The agent's servers have no HAProxy checks: only a hand (set server ... health down) marks one down.
         differences.add(s.name() + ": marked down in HAProxy, wanted up");
-        commands.add("set server " + id + " health up");
-        expected.add("");
+        commands.add(Command.of(Kind.HEALTH, backend, name, "health up", ""));
       }
       if (commands.size() > before) {
-        touched.add(s.name());
+        touched.add(name);
       }
     }
     for (String name : leaving) {
       LiveServer now = live.get(name);
-      String id = backend + "/" + name;
       int before = losing.size();
       if (!deletable.contains(name) && !expired.contains(name)) {
         if (now.state() == ServerState.READY) {
-          losing.add("set server " + id + " state drain");
-          losingExpected.add("");
+          losing.add(Command.of(Kind.STATE, backend, name, "state drain", ""));
         }
         continue;
       }
       if (expired.contains(name)) {
-        losing.add("shutdown sessions server " + id);
-        losingExpected.add("");
+        losing.add(Command.of(Kind.SHUT, backend, name, "", ""));
       }
       if (now.state() != ServerState.MAINT) {
-        losing.add("set server " + id + " state maint");
-        losingExpected.add("");
+        losing.add(Command.of(Kind.STATE, backend, name, "state maint", ""));
       }
       if (deletable.contains(name)) {
-        losing.add("del server " + id);
-        losingExpected.add(DELETED);
+        losing.add(Command.of(Kind.DELETE, backend, name, "", DELETED));
       }
       if (losing.size() > before) {
         touched.add(name);
       }
     }
     gaining.addAll(losing);
-    gainingExpected.addAll(losingExpected);
-    return new RuntimePlan(gaining, gainingExpected, differences, touched, adds);
+    return new RuntimePlan(List.copyOf(gaining), differences, touched, adds);
   }
 
   /** Whether the plan deletes a server or shuts its sessions. */
   boolean removes() {
-    return commands.stream().anyMatch(c -> c.startsWith("del server ") || c.startsWith("shutdown sessions "));
+    return steps.stream().anyMatch(c -> c.kind() == Kind.DELETE || c.kind() == Kind.SHUT);
   }
 
   /** The live servers that are not in the set: leaving (draining, then deleted). */
@@ -158,15 +173,15 @@ record RuntimePlan(List<String> commands, List<String> expected, List<String> di
    * {@code set server ... addr} answers with what changed, so only its error words are checked.
    */
   String refusal(List<String> answers) {
-    for (int i = 0; i < commands.size(); i++) {
-      String command = commands.get(i);
+    for (int i = 0; i < steps.size(); i++) {
+      Command command = steps.get(i);
       String answer = answers.get(i);
-      boolean ok = command.contains(" addr ")
+      boolean ok = command.kind() == Kind.ADDRESS
           ? !answer.isEmpty() && (answer.startsWith("IP changed") || answer.startsWith("port changed")
               || answer.startsWith("no need to change"))
-          : expected.get(i).isEmpty() ? answer.isEmpty() : answer.startsWith(expected.get(i));
+          : command.expected().isEmpty() ? answer.isEmpty() : answer.startsWith(command.expected());
       if (!ok) {
-        return "HAProxy answered '" + command + "' with '" + HaproxyRuntimeApi.abbreviate(answer) + "'";
+        return "HAProxy answered '" + command.text() + "' with '" + HaproxyRuntimeApi.abbreviate(answer) + "'";
       }
     }
     return null;
