@@ -17,6 +17,7 @@ import dev.lbhealth.agent.status.StatusDocument;
 import dev.lbhealth.agent.status.StatusServer;
 import dev.lbhealth.agent.status.StatusSource;
 import dev.lbhealth.agent.systemd.SystemdNotifier;
+import dev.lbhealth.agent.systemd.SystemdReporter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -64,7 +65,6 @@ public final class Agent extends VerticleBase {
   private final SystemdNotifier systemd;
   private final AgentMetrics metrics;
   private final AtomicInteger eventLoopDelayMicros = new AtomicInteger();
-  private boolean ready;
   /** Something changed since the last snapshot (read by the status listener's context too). */
   private volatile boolean snapshotDirty = true;
   /**
@@ -81,12 +81,8 @@ public final class Agent extends VerticleBase {
   static final long WARM_UP_GRACE_MS = 2_000;
   /** Stalls that ended up to this time (the timers' clock) are part of the start; Long.MAX_VALUE until ready. */
   private volatile long warmUpEndMillis = Long.MAX_VALUE;
-  /** STATUS= at most this often (systemd keeps only the latest). */
-  private static final long STATUS_EVERY_MS = 1_000;
-  private static final int STATUS_MAX_CHARS = 400;
-  private String sentStatus = "";
-  private long sentStatusAtNanos;
-  private long statusTimer = -1;
+  /** READY=1, STATUS= and the watchdog. */
+  private SystemdReporter reporter;
 
   public Agent(AgentConfig config) {
     this(config, SystemdNotifier.fromEnvironment(Map.of()), AgentMetrics.prometheus());
@@ -106,6 +102,7 @@ public final class Agent extends VerticleBase {
   @Override
   public Future<?> start() {
     timers = new VertxTimers(vertx);
+    reporter = new SystemdReporter(vertx, systemd, this::systemdStatus);
     if (config.kubernetes() == null) {
       return startMonitors();
     }
@@ -132,7 +129,7 @@ public final class Agent extends VerticleBase {
       // STATUS= follows what ends with time alone (an overload forgotten, an LB found down) as
       // /healthz does: it is sent only when its text changed.
       if (!readyNow()) {
-        systemdStatusSoon();
+        reporter.statusSoon();
       }
     });
     metrics.eventLoopDelay(eventLoopDelayMicros);
@@ -144,10 +141,7 @@ public final class Agent extends VerticleBase {
       eventLoopDelayMicros.set((int) Math.max(0, (now - due[0]) / 1000));
       due[0] = now + 1_000_000_000L;
     });
-    if (systemd.watchdogMillis() > 0) {
-      // Pinged from this verticle's event loop: if it hangs, the pings stop and systemd restarts us.
-      vertx.setPeriodic(systemd.watchdogMillis(), id -> systemd.send("WATCHDOG=1"));
-    }
+    reporter.startWatchdog(); // from this verticle's event loop
     return vertx.deployVerticle(statusServer.verticle()).onSuccess(id -> monitors.values().forEach(ServiceMonitor::start));
   }
 
@@ -172,7 +166,7 @@ public final class Agent extends VerticleBase {
           vertx.eventBus().publish(StatusServer.EVENTS, event);
           snapshotDirty = true;
           if ("health".equals(event.getString("type"))) {
-            systemdStatusSoon();
+            reporter.statusSoon();
           }
         }, () -> applyEventListeners > 0 || (statusServer != null && statusServer.hasEventClients()));
   }
@@ -242,7 +236,7 @@ public final class Agent extends VerticleBase {
   private void applied() {
     refreshHealth(); // the /status document follows when it is read (snapshotDirty)
     if (!readyNow()) {
-      systemdStatusSoon();
+      reporter.statusSoon();
     }
   }
 
@@ -252,15 +246,12 @@ public final class Agent extends VerticleBase {
    * an apply).
    */
   private boolean readyNow() {
-    if (ready || monitors.size() != config.services().size() || !monitors.values().stream().allMatch(ServiceMonitor::servedOnce)) {
+    if (reporter.ready() || monitors.size() != config.services().size() || !monitors.values().stream().allMatch(ServiceMonitor::servedOnce)) {
       return false;
     }
-    ready = true;
     warmUpEndMillis = timers.nowMillis() + WARM_UP_GRACE_MS;
     LOG.info("ready: every service's first apply succeeded and its LB serves it");
-    sentStatus = systemdStatus();
-    sentStatusAtNanos = System.nanoTime();
-    systemd.send("READY=1\nSTATUS=" + sentStatus);
+    reporter.sendReady();
     return true;
   }
 
@@ -269,30 +260,9 @@ public final class Agent extends VerticleBase {
     List<String> problems = problems();
     List<String> warnings = warnings();
     String services = monitors.values().stream().map(ServiceMonitor::summary).collect(java.util.stream.Collectors.joining("; "));
-    String text = !problems.isEmpty() ? "degraded: " + String.join("; ", problems) + " | " + services
+    return !problems.isEmpty() ? "degraded: " + String.join("; ", problems) + " | " + services
         : !warnings.isEmpty() ? "warning: " + String.join("; ", warnings) + " | " + services
         : services;
-    return text.length() <= STATUS_MAX_CHARS ? text : text.substring(0, STATUS_MAX_CHARS - 3) + "...";
-  }
-
-  /**
-   * Sends STATUS= when it changed, at most once per {@link #STATUS_EVERY_MS}: a flapping node must
-   * not flood systemd, and the newest state always follows within that time.
-   */
-  private void systemdStatusSoon() {
-    if (!ready || statusTimer >= 0) {
-      return; // before READY the start-up message stands; a send is already due
-    }
-    long wait = STATUS_EVERY_MS - (System.nanoTime() - sentStatusAtNanos) / 1_000_000;
-    statusTimer = vertx.setTimer(Math.max(1, wait), id -> {
-      statusTimer = -1;
-      String text = systemdStatus();
-      if (!text.equals(sentStatus)) {
-        systemd.send("STATUS=" + text);
-        sentStatus = text;
-        sentStatusAtNanos = System.nanoTime();
-      }
-    });
   }
 
   /**
@@ -300,14 +270,10 @@ public final class Agent extends VerticleBase {
    * (before its start timeout would kill an agent that probes and retries), as degraded, with why.
    */
   private void readyDeadline() {
-    if (!ready) {
-      ready = true;
+    if (!reporter.ready()) {
       warmUpEndMillis = timers.nowMillis() + WARM_UP_GRACE_MS;
-      List<String> problems = problems();
-      LOG.warn("ready, degraded: not every service applied within {} s: {}", READY_DEADLINE.toSeconds(), problems);
-      sentStatus = systemdStatus();
-      sentStatusAtNanos = System.nanoTime();
-      systemd.send("READY=1\nSTATUS=" + sentStatus);
+      LOG.warn("ready, degraded: not every service applied within {} s: {}", READY_DEADLINE.toSeconds(), problems());
+      reporter.sendReady();
     }
   }
 
