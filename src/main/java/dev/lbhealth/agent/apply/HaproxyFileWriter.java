@@ -19,7 +19,7 @@ import java.util.Map;
  * the backend with the servers it was asked for: a reload command can exit 0 while HAProxy's
  * master failed to load the new file. File and process work runs on a worker.
  */
-public final class HaproxyFileWriter implements LbWriter {
+final class HaproxyFileWriter implements LbWriter {
   private static final long VERIFY_EVERY_MS = 50;
 
   private final Vertx vertx;

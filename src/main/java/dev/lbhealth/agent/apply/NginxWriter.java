@@ -20,7 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  * limited by the reload budget and held while they would leave more than
  * {@code lb.max-draining-workers} old workers shutting down (read from the process table).
  */
-public final class NginxWriter implements LbWriter {
+final class NginxWriter implements LbWriter {
   private final Vertx vertx;
   private final ServiceConfig service;
   private final Renderer renderer;
