@@ -71,10 +71,10 @@ final class HaproxyFileWriter implements LbWriter {
    */
   Future<Reload> apply(ServerSet set, boolean force, HaproxyRuntimeApi verifyWith) {
     long start = System.nanoTime();
-    String text = renderer.render(service, set);
     // The process that answers before the reload: the reload counts once another one answers.
     Future<String> before = verifyWith == null ? Future.succeededFuture() : pid(verifyWith).otherwiseEmpty();
     return before.compose(oldPid -> vertx.executeBlocking(() -> {
+      String text = renderer.render(service, set); // thousands of servers: not on the event loop
       String onDisk;
       try {
         onDisk = AtomicFile.read(service.lb().file());
