@@ -283,7 +283,7 @@ class HaproxyTruthTest {
   @Test
   void anOverloadThatEndedLeavesTheStatusLine() throws Exception {
     startAgent("copernicus");
-    agent.overloadMemoryMs = 1_500;
+    agent.overload.rememberFor(1_500);
     await().atMost(Duration.ofMillis(Agent.WARM_UP_GRACE_MS + 2_000)).until(agent::pastWarmUp); // the start's pauses are warm-up
     agent.agentContext().runOnContext(v -> {
       long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);

@@ -3,6 +3,7 @@ package dev.lbhealth.agent.apply;
 import dev.lbhealth.agent.apply.ApplyResult.Outcome;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.timing.Throttle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -24,7 +25,8 @@ final class FileFollower {
   private Future<FileWrite> writing;
   private ServerSet next;
   private long timer = -1;
-  private long lastStartMillis = Long.MIN_VALUE / 2;
+  /** At most one write per lb.min-reload-interval. */
+  private final Throttle writes;
   /** The set the file holds (null: not known). */
   private ServerSet written;
   private boolean closed;
@@ -34,6 +36,7 @@ final class FileFollower {
     this.service = service;
     this.file = file;
     this.listener = listener;
+    this.writes = new Throttle(System::nanoTime, service.lb().minReloadInterval(), 1);
   }
 
   /** HAProxy runs {@code set} now: the file follows, soon. */
@@ -42,10 +45,10 @@ final class FileFollower {
       return;
     }
     next = set;
-    long wait = lastStartMillis + service.lb().minReloadInterval().toMillis() - System.nanoTime() / 1_000_000;
     if (writing != null || timer >= 0 || closed) {
       return; // the write in flight or the one scheduled takes the newest set
     }
+    long wait = writes.waitMillis();
     if (wait > 0) {
       timer = vertx.setTimer(wait, id -> {
         timer = -1;
@@ -85,7 +88,7 @@ final class FileFollower {
     if (set == null || closed || set.sameServers(written)) {
       return;
     }
-    lastStartMillis = System.nanoTime() / 1_000_000;
+    writes.spend();
     // Set before the handler is attached: a write that is already done (an unchanged file is
     // quick) runs the handler at once, and its "writing = null" must come after this, or the
     // follower would wait for a write in flight forever and never bring the file in line again.

@@ -7,6 +7,7 @@ import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.render.HaproxyRenderer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import dev.lbhealth.agent.timing.Throttle;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -25,12 +26,13 @@ final class HaproxyFileWriter implements LbWriter {
   private final Vertx vertx;
   private final ServiceConfig service;
   private final HaproxyRenderer renderer = new HaproxyRenderer();
-  private final ReloadBudget budget;
+  /** Reloads: two back to back (a pod move's pair), then one per lb.min-reload-interval. */
+  private final Throttle budget;
 
   public HaproxyFileWriter(Vertx vertx, ServiceConfig service) {
     this.vertx = vertx;
     this.service = service;
-    this.budget = new ReloadBudget(service.lb().minReloadInterval());
+    this.budget = new Throttle(System::nanoTime, service.lb().minReloadInterval(), 2);
   }
 
   @Override
@@ -54,7 +56,7 @@ final class HaproxyFileWriter implements LbWriter {
 
   @Override
   public long holdMillis() {
-    return budget.holdMillis();
+    return budget.waitMillis();
   }
 
   /**

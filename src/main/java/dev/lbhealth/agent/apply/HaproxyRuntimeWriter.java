@@ -8,6 +8,8 @@ import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.discovery.Target;
 import io.vertx.core.Future;
+import dev.lbhealth.agent.timing.Throttle;
+import dev.lbhealth.agent.timing.Timers;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,11 +36,11 @@ import org.slf4j.LoggerFactory;
 final class HaproxyRuntimeWriter implements LbWriter {
   private static final Logger LOG = LoggerFactory.getLogger(HaproxyRuntimeWriter.class);
   private static final long DRAIN_POLL_MS = 1_000;
-  /** HAProxy found down or without the backend is brought back (validate, write, reload) at most this often. */
-  private static final long RECOVER_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-  private long lastRecoveryNanos = System.nanoTime() - RECOVER_EVERY_NANOS;
+  /** HAProxy found down or without the backend is brought back (validate, write, reload) at most every 5 s. */
+  private final Throttle recovery;
 
   private final Vertx vertx;
+  private final Timers timers;
   private final ServiceConfig service;
   private final String backend;
   private final HaproxyRuntimeApi api;
@@ -53,10 +55,8 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private State seen;
   /** Whether the loaded backend is known to have the settings rendered now. */
   private boolean settingsLoaded;
-  /** Servers HAProxy has that the set does not, with when their drain began (System.nanoTime). */
-  private final Map<String, Long> leaving = new HashMap<>();
-  /** Leaving servers whose connections were shut at the drain timeout, to be deleted once gone. */
-  private final Set<String> shut = new HashSet<>();
+  /** Servers HAProxy has that the set does not: draining until they have no session, or the drain timeout. */
+  private final Drains drains;
   private final HostNames hostNames;
   /** The file, brought in line with what HAProxy runs. */
   private final FileFollower follower;
@@ -76,8 +76,11 @@ final class HaproxyRuntimeWriter implements LbWriter {
   /** The HAProxy process that answered the last read; a conversation another one answers is not trusted. */
   private String pid;
 
-  HaproxyRuntimeWriter(Vertx vertx, ServiceConfig service, ApplyListener listener) {
+  HaproxyRuntimeWriter(Vertx vertx, Timers timers, ServiceConfig service, ApplyListener listener) {
     this.vertx = vertx;
+    this.timers = timers;
+    this.drains = new Drains(timers, service.lb().drainTimeout());
+    this.recovery = new Throttle(timers::nowNanos, java.time.Duration.ofSeconds(5), 1);
     this.service = service;
     this.backend = service.lb().upstream();
     this.listener = listener;
@@ -124,7 +127,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
   public Future<Void> close() {
     closed = true;
     vertx.cancelTimer(driftTimer);
-    vertx.cancelTimer(drainTimer);
+    timers.cancelTimer(drainTimer);
     Future<?> done = Future.join(queue, follower.close());
     return done.transform(ignored -> api.close());
   }
@@ -143,7 +146,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
   private Future<ApplyResult> sync(ServerSet set, long start) {
     if (settingsLoaded && seen != null) {
       // The set HAProxy runs with some states changed (a flip): only those servers are planned.
-      List<ServerSet.Server> changed = leaving.isEmpty() ? set.statesChangedFrom(live) : null;
+      List<ServerSet.Server> changed = drains.any() ? null : set.statesChangedFrom(live);
       RuntimePlan plan = changed != null ? RuntimePlan.forServers(backend, seen.servers(), changed) : plan(seen, set);
       // Deleting a server or shutting its sessions is decided on a fresh read only.
       if (!plan.steps().isEmpty() && !plan.removes()) {
@@ -244,22 +247,9 @@ final class HaproxyRuntimeWriter implements LbWriter {
 
   /** The plan for HAProxy's state; tracks which servers are leaving and which may go now. */
   private RuntimePlan plan(State state, ServerSet set) {
-    long now = System.nanoTime();
-    List<String> gone = RuntimePlan.leaving(state.servers, set);
-    leaving.keySet().retainAll(gone);
-    shut.retainAll(gone);
-    Set<String> deletable = new HashSet<>();
-    Set<String> expired = new HashSet<>();
-    for (String name : gone) {
-      long since = leaving.computeIfAbsent(name, n -> now);
-      if (state.sessions.getOrDefault(name, 0) == 0) {
-        deletable.add(name);
-      } else if (now - since >= service.lb().drainTimeout().toNanos() && !shut.contains(name)) {
-        expired.add(name);
-      }
-    }
-    RuntimePlan plan = RuntimePlan.of(backend, state.servers, set, deletable, expired);
-    scheduleDrainPoll(gone.size() > deletable.size());
+    Drains.Verdict drain = drains.look(RuntimePlan.leaving(state.servers, set), state.sessions);
+    RuntimePlan plan = RuntimePlan.of(backend, state.servers, set, drain.deletable(), drain.expired());
+    scheduleDrainPoll(drain.stillDraining());
     return plan;
   }
 
@@ -330,11 +320,10 @@ final class HaproxyRuntimeWriter implements LbWriter {
       for (int i = 0; i < plan.steps().size(); i++) {
         RuntimePlan.Command c = plan.steps().get(i);
         if (c.kind() == RuntimePlan.Kind.SHUT) {
-          shut.add(c.server());
+          drains.shut(c.server());
         }
         if (c.kind() == RuntimePlan.Kind.DELETE && answers.get(i).startsWith(RuntimePlan.DELETED)) {
-          boolean atTimeout = shut.remove(c.server());
-          leaving.remove(c.server());
+          boolean atTimeout = drains.deleted(c.server());
           (atTimeout ? cut : drained).add(c.server());
           listener.removed(c.server(), atTimeout);
         }
@@ -429,7 +418,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
     if (closed || live == null || wanted != live) {
       // Nothing applied yet, or an apply is on its way and will compare anyway; a leaving
       // server still gets its next look.
-      scheduleDrainPoll(!leaving.isEmpty());
+      scheduleDrainPoll(drains.any());
       return;
     }
     ServerSet set = live;
@@ -461,10 +450,9 @@ final class HaproxyRuntimeWriter implements LbWriter {
         lbProblem = "cannot see what HAProxy runs: " + gone;
         return Future.failedFuture(lbProblem);
       }
-      if (System.nanoTime() - lastRecoveryNanos < RECOVER_EVERY_NANOS) {
+      if (!recovery.tryNow()) {
         return Future.failedFuture(lbProblem); // tried a moment ago: the problem stands as reported then
       }
-      lastRecoveryNanos = System.nanoTime();
       lbProblem = gone + "; bringing it back with the reload command";
       return fallback(set, System.nanoTime(), gone).compose(result -> {
         if (result.failed()) {
@@ -480,7 +468,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
         LOG.warn("service {}: drift check failed: {}", service.name(), failure);
       }
       lastCheckFailure = failure;
-      if (failure != null && !leaving.isEmpty()) {
+      if (failure != null && drains.any()) {
         scheduleDrainPoll(true); // a leaving server still waits for its deletion
       }
     });
@@ -495,7 +483,7 @@ final class HaproxyRuntimeWriter implements LbWriter {
 
   private void scheduleDrainPoll(boolean needed) {
     if (needed && drainTimer < 0 && !closed) {
-      drainTimer = vertx.setTimer(Math.min(DRAIN_POLL_MS, Math.max(1, service.lb().drainTimeout().toMillis())), id -> {
+      drainTimer = timers.setTimer(Math.min(DRAIN_POLL_MS, Math.max(1, service.lb().drainTimeout().toMillis())), () -> {
         drainTimer = -1;
         check();
       });

@@ -2,7 +2,6 @@ package dev.lbhealth.agent.apply;
 
 import dev.lbhealth.agent.decision.ServerSet;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 
 /**
  * Brings one service's server set to the load balancer. Called on the agent's context, one apply
@@ -42,9 +41,9 @@ public interface LbWriter {
     return null;
   }
 
-  /** What the writer adds to the service's {@code lb} object in /status (read on the agent's context). */
-  default JsonObject status() {
-    return new JsonObject();
+  /** nginx: old workers still shutting down at the last look, or null (not known, or not nginx); read on the agent's context. */
+  default Integer oldWorkers() {
+    return null;
   }
 
   /** Stops its timers and connections; an apply in flight still completes. */

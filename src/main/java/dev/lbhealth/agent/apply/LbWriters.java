@@ -4,6 +4,8 @@ import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.render.HaproxyRenderer;
 import dev.lbhealth.agent.render.NginxRenderer;
+import dev.lbhealth.agent.timing.Timers;
+import dev.lbhealth.agent.timing.VertxTimers;
 import io.vertx.core.Vertx;
 
 /** Makes the writer a service's LB kind needs. */
@@ -12,9 +14,14 @@ public final class LbWriters {
 
   /** Call on the agent's context: a Runtime API writer keeps its timers there. */
   public static LbWriter forService(Vertx vertx, ServiceConfig service, ApplyListener listener) {
+    return forService(vertx, new VertxTimers(vertx), service, listener);
+  }
+
+  /** With the agent's timers: a Runtime API writer's drains and drain polls go by them. */
+  public static LbWriter forService(Vertx vertx, Timers timers, ServiceConfig service, ApplyListener listener) {
     return switch (service.lb().kind()) {
       case HAPROXY -> service.lb().runtimeApi() == null ? new HaproxyFileWriter(vertx, service)
-          : new HaproxyRuntimeWriter(vertx, service, listener);
+          : new HaproxyRuntimeWriter(vertx, timers, service, listener);
       case NGINX -> new NginxWriter(vertx, service);
     };
   }

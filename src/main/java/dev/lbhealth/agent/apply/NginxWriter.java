@@ -6,8 +6,9 @@ import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.render.NginxRenderer;
 import dev.lbhealth.agent.render.Renderer;
 import io.vertx.core.Future;
+import dev.lbhealth.agent.timing.Throttle;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +28,8 @@ final class NginxWriter implements LbWriter {
   private static final Path PROC = Path.of("/proc");
   private static final long MAX_RELOAD_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
   private static final long RELOAD_POLL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
-  private final ReloadBudget budget;
+  /** Reloads: two back to back (a pod move's pair), then one per lb.min-reload-interval. */
+  private final Throttle budget;
   /** Old workers of this nginx still shutting down, at the last look (-1: not looked yet, or its master not seen). */
   private volatile int oldWorkers = -1;
   /** Whether an apply has succeeded: from then on nginx is expected to run. */
@@ -36,10 +38,8 @@ final class NginxWriter implements LbWriter {
   private volatile String lbProblem;
   private final long liveTimer;
   private boolean looking;
-  /** A stopped nginx is brought back (the reload command) at most this often. */
-  private static final long RECOVER_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-  /** When the reload command last ran to bring nginx back; read and written on a worker, one look at a time. */
-  private volatile long lastRecoveryNanos = System.nanoTime() - RECOVER_EVERY_NANOS;
+  /** A stopped nginx is brought back (the reload command) at most every 5 s. */
+  private final Throttle recovery = new Throttle(System::nanoTime, Duration.ofSeconds(5), 1);
 
   public NginxWriter(Vertx vertx, ServiceConfig service) {
     this(vertx, service, new NginxRenderer());
@@ -49,7 +49,7 @@ final class NginxWriter implements LbWriter {
     this.vertx = vertx;
     this.service = service;
     this.renderer = renderer;
-    this.budget = new ReloadBudget(service.lb().minReloadInterval());
+    this.budget = new Throttle(System::nanoTime, service.lb().minReloadInterval(), 2);
     this.liveTimer = vertx.setPeriodic(service.lb().driftCheck().toMillis(), id -> lookForMaster());
   }
 
@@ -68,7 +68,7 @@ final class NginxWriter implements LbWriter {
    * On the drift-check timer: is nginx running (a master process of this config folder)? If not,
    * that is a problem of the service at once, and the reload command is run to bring it back
    * (Debian's {@code systemctl reload-or-restart nginx} starts a stopped nginx), at most every
-   * {@link #RECOVER_EVERY_NANOS}; the problem then says whether that helped.
+   * 5 s; the problem then says whether that helped.
    */
   private void lookForMaster() {
     if (!appliedOnce || looking) {
@@ -80,10 +80,9 @@ final class NginxWriter implements LbWriter {
         return null;
       }
       String gone = "nginx is not running (no master process of " + service.lb().configRoot() + ")";
-      if (System.nanoTime() - lastRecoveryNanos < RECOVER_EVERY_NANOS) {
+      if (!recovery.tryNow()) {
         return lbProblem != null ? lbProblem : gone; // tried a moment ago: as reported then
       }
-      lastRecoveryNanos = System.nanoTime();
       if (lbProblem == null) {
         lbProblem = gone + "; bringing it back with the reload command";
       }
@@ -109,13 +108,12 @@ final class NginxWriter implements LbWriter {
 
   @Override
   public long holdMillis() {
-    return budget.holdMillis();
+    return budget.waitMillis();
   }
 
   @Override
-  public JsonObject status() {
-    return new JsonObject().put("oldWorkers", oldWorkers < 0 ? null : oldWorkers)
-        .put("maxDrainingWorkers", service.lb().maxDrainingWorkers());
+  public Integer oldWorkers() {
+    return oldWorkers < 0 ? null : oldWorkers;
   }
 
   @Override

@@ -47,8 +47,7 @@ final class DryRunCommand implements Callable<Integer> {
     KubernetesClient kubernetes = loaded.kubernetes() == null ? null : KubernetesClients.create(vertx, loaded.kubernetes());
     try {
       for (ServiceConfig service : loaded.services()) {
-        Map<Target, Placement> placement = new LinkedHashMap<>();
-        new StaticBackendSource().targets(service).forEach(t -> placement.put(t, Placement.UNKNOWN));
+        Map<Target, Placement> discovered = Map.of();
         if (service.kubernetes() != null) {
           KubernetesView view = KubernetesView.of(service, loaded.kubernetes().allowAddresses(),
               kubernetes.genericKubernetesResources(KubernetesView.NODES).list().getItems(),
@@ -58,12 +57,9 @@ final class DryRunCommand implements Callable<Integer> {
               + "/" + service.kubernetes().selector() + ")");
           view.targets().forEach((t, p) -> System.out.printf("#   %-20s %-22s %s%n", t.node(), t.hostPort(), p.name().toLowerCase()));
           view.refused().forEach(r -> System.out.println("#   " + r));
-          view.targets().forEach((t, p) -> {
-            if (placement.keySet().stream().noneMatch(known -> known.node().equals(t.node()))) {
-              placement.put(t, p);
-            }
-          });
+          discovered = view.targets();
         }
+        Map<Target, Placement> placement = new StaticBackendSource().withDiscovered(service, discovered);
         List<Target> targets = List.copyOf(placement.keySet());
         Probe probe = Probes.create(vertx, service.probe());
         Map<Target, Health> health = new LinkedHashMap<>();

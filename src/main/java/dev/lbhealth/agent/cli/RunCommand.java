@@ -1,6 +1,7 @@
 package dev.lbhealth.agent.cli;
 
 import dev.lbhealth.agent.Agent;
+import dev.lbhealth.agent.status.StatusJson;
 import dev.lbhealth.agent.config.AgentConfig;
 import dev.lbhealth.agent.systemd.SystemdNotifier;
 import dev.lbhealth.agent.status.AgentMetrics;
@@ -65,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
     if (outcomeFile != null) {
       long pid = ProcessHandle.current().pid();
       agent.onConfigReload((sequence, outcome) -> vertx.executeBlocking(() -> {
-        ReloadOutcome.write(outcomeFile, outcome.copy().put("pid", pid).put("sequence", sequence));
+        ReloadOutcome.write(outcomeFile, StatusJson.object(outcome).put("pid", pid).put("sequence", sequence));
         return null;
       }, false).onFailure(e -> LOG.warn("cannot write the reload outcome to {}: {}", outcomeFile, e.toString())));
     }

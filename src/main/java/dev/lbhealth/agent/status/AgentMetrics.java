@@ -224,10 +224,17 @@ public final class AgentMetrics {
         .tags("outcome", outcome).register(registry).increment();
   }
 
-  /** Registers the event loop's lag: how late the last once-a-second timer fired. */
-  public void eventLoopDelay(AtomicInteger micros) {
+  /** Registers the event loop's lag: how late a once-a-second timer, set on the calling context, fired last. */
+  public void eventLoopDelay(io.vertx.core.Vertx vertx) {
+    AtomicInteger micros = new AtomicInteger();
     Gauge.builder("lb_agent_event_loop_delay_seconds", micros, m -> m.get() / 1e6)
         .description("How late the agent's event loop ran its last once-a-second timer").register(registry);
+    long[] due = {System.nanoTime() + 1_000_000_000L};
+    vertx.setPeriodic(1000, id -> {
+      long now = System.nanoTime();
+      micros.set((int) Math.max(0, (now - due[0]) / 1000));
+      due[0] = now + 1_000_000_000L;
+    });
   }
 
   /** Removes the series of a target that left its service. */

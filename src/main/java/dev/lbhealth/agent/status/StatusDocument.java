@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * A published /status: the agent section as an object (small, read by /healthz) and each service
+ * A published /status: the agent section (small) and each service
  * already encoded as JSON. A service is encoded once per change (not per request, not per tick),
  * and held as bytes: at 10,000 targets some 3.5 MB instead of a 12 MB tree of JSON objects.
  * Immutable once published.
@@ -14,14 +14,14 @@ import java.util.List;
  * @param agent the agent section
  * @param services each service's JSON, in config order
  */
-public record StatusDocument(JsonObject agent, List<Service> services) {
+public record StatusDocument(AgentSection agent, List<Service> services) {
   /** One service's name and its encoded JSON object. */
   public record Service(String name, Buffer json) {}
 
   private static final byte[] SERVICES = ",\"services\":[".getBytes(StandardCharsets.US_ASCII);
 
   public static StatusDocument empty() {
-    return new StatusDocument(new JsonObject(), List.of());
+    return new StatusDocument(new AgentSection(null, null, List.of("starting"), List.of(), null), List.of());
   }
 
   /** The whole document: {@code {"agent": {...}, "services": [...]}}. */
@@ -45,7 +45,7 @@ public record StatusDocument(JsonObject agent, List<Service> services) {
   }
 
   private Buffer document(List<Service> chosen) {
-    Buffer agentJson = agent.toBuffer();
+    Buffer agentJson = StatusJson.encode(agent);
     int length = 12 + agentJson.length() + SERVICES.length + 2;
     for (Service s : chosen) {
       length += s.json().length() + 1;

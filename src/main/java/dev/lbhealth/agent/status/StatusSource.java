@@ -1,7 +1,6 @@
 package dev.lbhealth.agent.status;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -51,8 +50,7 @@ public interface StatusSource {
 
       @Override
       public List<String> warnings() {
-        JsonArray warnings = snapshot.get().agent().getJsonArray("warnings");
-        return warnings == null ? List.of() : warnings.stream().map(String::valueOf).toList();
+        return snapshot.get().agent().warnings();
       }
     };
   }

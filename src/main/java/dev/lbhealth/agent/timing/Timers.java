@@ -5,7 +5,18 @@ package dev.lbhealth.agent.timing;
  * their jitter, damping, coalescing), so that tests can drive time and chance.
  */
 public interface Timers {
+  /** Monotonic milliseconds: what intervals and deadlines are measured in. */
   long nowMillis();
+
+  /** Monotonic nanoseconds, for durations that are reported (an apply's time since its decision). */
+  default long nowNanos() {
+    return System.nanoTime();
+  }
+
+  /** The wall clock (epoch milliseconds), for the times /status shows. */
+  default long epochMillis() {
+    return System.currentTimeMillis();
+  }
 
   /** Where jitter and spread come from: a test's repeats itself. */
   default java.util.random.RandomGenerator random() {

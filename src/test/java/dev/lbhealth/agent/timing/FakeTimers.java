@@ -19,6 +19,17 @@ public final class FakeTimers implements Timers {
   }
 
   @Override
+  public long nowNanos() {
+    return now * 1_000_000;
+  }
+
+  /** The wall clock starts at 2026-01-01T00:00:00Z and moves with the fake one. */
+  @Override
+  public long epochMillis() {
+    return 1_767_225_600_000L + now;
+  }
+
+  @Override
   public java.util.random.RandomGenerator random() {
     return MIDDLE;
   }

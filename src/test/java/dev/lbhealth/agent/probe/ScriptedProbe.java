@@ -1,9 +1,7 @@
-package dev.lbhealth.agent;
+package dev.lbhealth.agent.probe;
 
 import dev.lbhealth.agent.timing.FakeTimers;
 import dev.lbhealth.agent.discovery.Target;
-import dev.lbhealth.agent.probe.Probe;
-import dev.lbhealth.agent.probe.ProbeResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import java.time.Duration;
@@ -15,9 +13,9 @@ import java.util.function.ToLongFunction;
  * A probe on a fake clock: it answers each target {@code latency} ms after it is asked, healthy
  * when the script says so for the target and the time the probe started; it notes each start.
  */
-final class ScriptedProbe implements Probe {
+public final class ScriptedProbe implements Probe {
   /** Whether the target answers a probe that starts at {@code startMillis}. */
-  interface Script {
+  public interface Script {
     boolean healthy(Target target, long startMillis);
   }
 
@@ -25,9 +23,9 @@ final class ScriptedProbe implements Probe {
   private final Script script;
   private final ToLongFunction<Target> latency;
   /** When each probe started. */
-  final List<Long> starts = new ArrayList<>();
+  public final List<Long> starts = new ArrayList<>();
 
-  ScriptedProbe(FakeTimers timers, Script script, ToLongFunction<Target> latency) {
+  public ScriptedProbe(FakeTimers timers, Script script, ToLongFunction<Target> latency) {
     this.timers = timers;
     this.script = script;
     this.latency = latency;

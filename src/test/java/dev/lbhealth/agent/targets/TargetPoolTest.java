@@ -1,4 +1,4 @@
-package dev.lbhealth.agent;
+package dev.lbhealth.agent.targets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -8,7 +8,8 @@ import dev.lbhealth.agent.timing.FakeTimers;
 import dev.lbhealth.agent.discovery.Placement;
 import dev.lbhealth.agent.discovery.Target;
 import dev.lbhealth.agent.probe.Probe;
-import dev.lbhealth.agent.status.AgentMetrics;
+import dev.lbhealth.agent.events.EventListener;
+import dev.lbhealth.agent.probe.ScriptedProbe;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,8 +52,8 @@ class TargetPoolTest {
   }
 
   private TargetPool pool(ServiceConfig service, Probe probe) {
-    TargetPool pool = new TargetPool(service, probe, timers, new AgentMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-        (ts, before) -> changes.add(timers.nowMillis() + " " + ts.health()));
+    TargetPool pool = new TargetPool(service, probe, timers, EventListener.NONE,
+        (ts, before, result) -> changes.add(timers.nowMillis() + " " + ts.health()));
     Map<Target, Placement> view = new LinkedHashMap<>();
     new dev.lbhealth.agent.discovery.StaticBackendSource().targets(service).forEach(t -> view.put(t, Placement.UNKNOWN));
     pool.update(service, view, true);

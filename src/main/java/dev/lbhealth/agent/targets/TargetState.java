@@ -1,4 +1,4 @@
-package dev.lbhealth.agent;
+package dev.lbhealth.agent.targets;
 
 import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.timing.Timers;
@@ -9,19 +9,19 @@ import dev.lbhealth.agent.health.Health;
 import dev.lbhealth.agent.health.HealthCounter;
 import dev.lbhealth.agent.probe.Probe;
 import dev.lbhealth.agent.probe.ProbeResult;
-import dev.lbhealth.agent.status.AgentMetrics;
+import dev.lbhealth.agent.events.TargetListener;
+import dev.lbhealth.agent.status.NodeStatus;
 import io.vertx.core.Handler;
-import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Locale;
 
 /** One target of a service's pool: its health, last probe, probe schedule and placement. */
-final class TargetState {
+public final class TargetState {
   final Target target;
   final HealthCounter counter;
   final FlapDamping damping;
-  /** Its series, looked up once. */
-  AgentMetrics.TargetMeters meters;
+  /** What is told of its probes and rotation (its series), made once. */
+  TargetListener listener = TargetListener.NONE;
   /** Held out of rotation by flap damping (its probe health may be UP). */
   boolean damped;
   ProbeResult last;
@@ -50,33 +50,36 @@ final class TargetState {
   }
 
   /** The health the decision uses: the probes' verdict, but DOWN while flap damping holds the target out. */
-  Health health() {
+  public Health health() {
     return damped && counter.health() == Health.UP ? Health.DOWN : counter.health();
   }
 
+  public Target target() {
+    return target;
+  }
+
+  public Placement placement() {
+    return placement;
+  }
+
+  /** Its last probe's result, or null before the first. */
+  public ProbeResult last() {
+    return last;
+  }
+
+  /** An applied set put it in rotation or took it out. */
+  public void inRotation(boolean inRotation) {
+    listener.inRotation(inRotation);
+  }
+
   /** The target as /status shows it, with {@code state} its state in the applied set (or null). */
-  JsonObject toJson(ServerState state) {
-    JsonObject node = new JsonObject()
-        .put("name", target.node())
-        .put("address", target.hostPort())
-        .put("health", health().name().toLowerCase(Locale.ROOT))
-        .put("damped", damped)
-        .put("state", state == null ? null : state.word())
-        .put("kubernetes", placement == Placement.UNKNOWN ? null : placement.name().toLowerCase(Locale.ROOT))
-        .put("inRotation", state == ServerState.READY)
-        .put("consecutiveSuccesses", counter.consecutiveSuccesses())
-        .put("consecutiveFailures", counter.consecutiveFailures())
-        .put("since", since == null ? null : since.toString());
-    if (inconclusive > 0) {
-      node.put("inconclusiveProbes", inconclusive);
-    }
-    if (last != null) {
-      node.put("lastProbe", new JsonObject()
-          .put("at", Instant.ofEpochMilli(lastAtMillis).toString())
-          .put("healthy", last.healthy())
-          .put("latencyMs", last.latencyNanos() / 1e6)
-          .put("detail", last.detail()));
-    }
-    return node;
+  public NodeStatus status(ServerState state) {
+    return new NodeStatus(target.node(), target.hostPort(), health().name().toLowerCase(Locale.ROOT), damped,
+        state == null ? null : state.word(),
+        placement == Placement.UNKNOWN ? null : placement.name().toLowerCase(Locale.ROOT),
+        state == ServerState.READY, counter.consecutiveSuccesses(), counter.consecutiveFailures(),
+        since == null ? null : since.toString(), inconclusive > 0 ? inconclusive : null,
+        last == null ? null : new NodeStatus.LastProbe(Instant.ofEpochMilli(lastAtMillis).toString(), last.healthy(),
+            last.latencyNanos() / 1e6, last.detail()));
   }
 }

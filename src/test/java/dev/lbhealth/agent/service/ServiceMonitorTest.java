@@ -1,4 +1,4 @@
-package dev.lbhealth.agent;
+package dev.lbhealth.agent.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -9,8 +9,8 @@ import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.timing.FakeTimers;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.probe.Probe;
-import dev.lbhealth.agent.status.AgentMetrics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.lbhealth.agent.events.EventListener;
+import dev.lbhealth.agent.probe.ScriptedProbe;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.nio.file.Path;
@@ -76,8 +76,7 @@ class ServiceMonitorTest {
   }
 
   private void run(ServiceConfig service, LbWriter writer) {
-    ServiceMonitor monitor = new ServiceMonitor(service, null, probe, listener -> writer, timers, () -> {}, () -> {},
-        new AgentMetrics(new SimpleMeterRegistry()), event -> {}, () -> false);
+    ServiceMonitor monitor = new ServiceMonitor(service, null, probe, listener -> writer, timers, EventListener.NONE);
     monitor.start();
     timers.advance(3_000);
   }

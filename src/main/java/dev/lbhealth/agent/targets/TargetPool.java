@@ -1,6 +1,5 @@
-package dev.lbhealth.agent;
+package dev.lbhealth.agent.targets;
 
-import dev.lbhealth.agent.config.Names;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.timing.Timers;
 import dev.lbhealth.agent.discovery.Placement;
@@ -11,48 +10,47 @@ import dev.lbhealth.agent.health.HealthCounter;
 import dev.lbhealth.agent.probe.Probe;
 import dev.lbhealth.agent.probe.ProbeResult;
 import dev.lbhealth.agent.probe.Probes;
-import dev.lbhealth.agent.status.AgentMetrics;
+import dev.lbhealth.agent.events.EventListener;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A service's live pool of targets, each probed on its own jittered schedule with rise/fall
  * health. Targets come and go ({@link #update}): a new one is probed (spread over a quarter
  * interval at start, else at once), a removed one stops being probed and loses its series, an
  * unchanged one keeps its state; a target whose placement turns to serving is probed at once and
- * rises on its first good probe. Health changes are told to the owner. Not thread-safe: used on
- * the agent's context.
+ * rises on its first good probe. Health changes are told to the owner, everything else that
+ * happens to the events. Not thread-safe: used on the agent's context.
  */
-final class TargetPool {
-  private static final Logger LOG = LoggerFactory.getLogger(TargetPool.class);
+public final class TargetPool {
+  /** Told after a target's health changed, on the agent's context. */
+  public interface Owner {
+    void healthChanged(TargetState target, Health before, ProbeResult result);
+  }
 
   private ServiceConfig service;
   private final Probe probe;
   private final Timers timers;
-  private final AgentMetrics metrics;
+  private final EventListener events;
   /** At most this many nodes are all probed fast while a service has no healthy node. */
   static final int SEARCH_MAX = 100;
   /** How many targets are up, and how many have no verdict yet; counted again after each health change, not per probe. */
   private int up;
   private int unknown;
-  /** Told (target, health before) after a target's health changed. */
-  private final BiConsumer<TargetState, Health> healthChanged;
+  private final Owner owner;
   private Map<Target, TargetState> targets = new LinkedHashMap<>();
   private boolean stopped;
 
-  TargetPool(ServiceConfig service, Probe probe, Timers timers, AgentMetrics metrics, BiConsumer<TargetState, Health> healthChanged) {
+  public TargetPool(ServiceConfig service, Probe probe, Timers timers, EventListener events, Owner owner) {
     this.service = service;
     this.probe = probe;
     this.timers = timers;
-    this.metrics = metrics;
-    this.healthChanged = healthChanged;
+    this.events = events;
+    this.owner = owner;
   }
 
   /**
@@ -62,7 +60,7 @@ final class TargetPool {
    * @param config the service as configured now (it may differ in its static nodes only)
    * @param spread first probes of new targets spread over a quarter interval (start) or at once
    */
-  boolean update(ServiceConfig config, Map<Target, Placement> view, boolean spread) {
+  public boolean update(ServiceConfig config, Map<Target, Placement> view, boolean spread) {
     service = config;
     if (view.size() == targets.size()) {
       // The same targets (the common case: one pod changed among thousands): only placements move.
@@ -98,7 +96,7 @@ final class TargetPool {
         added.add(e.getKey().node());
         ts = new TargetState(e.getKey(), new HealthCounter(service.probe().rise(), service.probe().fall()),
             new FlapDamping(service.probe().damping()), e.getValue());
-        ts.meters = metrics.targetMeters(ts.target);
+        ts.listener = events.targetAdded(ts.target);
         TargetState fresh = ts;
         ts.probe = probe.prepare(ts.target);
         ts.probeAction = () -> probe(fresh);
@@ -113,23 +111,20 @@ final class TargetPool {
     for (TargetState gone : old.values()) {
       gone.inPool = false;
       gone.next.cancel();
-      metrics.forget(gone.target);
+      events.targetRemoved(gone.target);
     }
     targets = pool;
     countUp();
     boolean poolChanged = !added.isEmpty() || !old.isEmpty();
     if (!spread && poolChanged) {
-      LOG.info("service {}: {} targets now{}{}", service.name(), pool.size(),
-          added.isEmpty() ? "" : ", added [" + Names.listed(added) + "]",
-          old.isEmpty() ? "" : ", removed [" + Names.listed(old.keySet().stream().map(Target::node).toList()) + "]");
+      events.targetsChanged(service.name(), pool.size(), added, old.keySet().stream().map(Target::node).toList());
     }
     return poolChanged || placementChanged;
   }
 
   /** What Kubernetes says of the target changed. */
   private void placed(TargetState ts, Placement placement) {
-    LOG.info("service {} node {}: kubernetes says {} (was {})", service.name(), ts.target.node(),
-        placement.name().toLowerCase(), ts.placement.name().toLowerCase());
+    events.placementChanged(ts.target, ts.placement, placement);
     if (placement == Placement.SERVING) {
       ts.counter.vouch(); // Kubernetes says Ready: one good probe confirms it, whatever rise is
       probeNow(ts);
@@ -137,33 +132,33 @@ final class TargetPool {
     ts.placement = placement;
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return targets.isEmpty();
   }
 
   /** How many targets are up (counted on health changes, not scanned). */
-  int upCount() {
+  public int upCount() {
     return up;
   }
 
   /** Whether a target has no verdict yet: asked on every health change until the first apply, so counted, not scanned. */
-  boolean anyUnknown() {
+  public boolean anyUnknown() {
     return unknown > 0;
   }
 
-  List<Target> targets() {
+  public List<Target> targets() {
     return List.copyOf(targets.keySet());
   }
 
-  TargetState get(Target t) {
+  public TargetState get(Target t) {
     return targets.get(t);
   }
 
-  Collection<TargetState> states() {
+  public Collection<TargetState> states() {
     return targets.values();
   }
 
-  void stop() {
+  public void stop() {
     stopped = true;
     targets.values().forEach(ts -> ts.next.cancel());
   }
@@ -198,7 +193,7 @@ final class TargetPool {
       // The agent itself was held up while this probe was out (GC pause, blocked loop): the
       // timeout may be ours, not the node's. Not counted; the node is asked again soon.
       ts.inconclusive++;
-      metrics.inconclusive(service.name());
+      events.probeInconclusive(ts.target);
       ts.next = timers.schedule(service.probe().fastInterval().toMillis(), ts.probeAction);
       return;
     }
@@ -272,28 +267,21 @@ final class TargetPool {
 
   private void record(TargetState ts, ProbeResult result, long now) {
     ts.last = result;
-    ts.lastAtMillis = System.currentTimeMillis();
-    ts.meters.probed(result.healthy(), result.latencyNanos());
+    ts.lastAtMillis = timers.epochMillis();
+    ts.listener.probed(result.healthy(), result.latencyNanos());
     Health before = ts.health();
     Health probedBefore = ts.counter.health();
     boolean flipped = ts.counter.record(result.healthy());
     boolean wasDamped = ts.damped;
     ts.damped = flipped && probedBefore != Health.UNKNOWN ? ts.damping.flip(now) : ts.damping.damped(now);
     if (ts.damped != wasDamped) {
-      LOG.warn("service {} node {} ({}): {}", service.name(), ts.target.node(), ts.target.hostPort(), ts.damped
-          ? "flapping (" + String.format(java.util.Locale.ROOT, "%.1f", ts.damping.penalty(now)) + " recent changes, weighted): held out of rotation until it is stable"
-          : "stable again: no longer held out for flapping");
+      events.dampingChanged(ts.target, ts.damped, ts.damping.penalty(now));
     }
     if (ts.health() != before) {
       countChange(before, ts.health());
       ts.since = Instant.ofEpochMilli(ts.lastAtMillis);
-      ts.meters.transition(ts.health());
-      if (before == Health.UNKNOWN) {
-        LOG.info("service {} node {} ({}): first probe {}: {}", service.name(), ts.target.node(), ts.target.hostPort(), ts.health(), result.detail());
-      } else {
-        LOG.info("service {} node {} ({}): {} -> {}: {}", service.name(), ts.target.node(), ts.target.hostPort(), before, ts.health(), result.detail());
-      }
-      healthChanged.accept(ts, before);
+      ts.listener.health(ts.health());
+      owner.healthChanged(ts, before, result);
     }
   }
 }

@@ -1,0 +1,66 @@
+package dev.lbhealth.agent.events;
+
+import dev.lbhealth.agent.apply.ApplyResult;
+import dev.lbhealth.agent.apply.FileWrite;
+import dev.lbhealth.agent.decision.ServerSet;
+import dev.lbhealth.agent.discovery.Target;
+import dev.lbhealth.agent.health.Health;
+import dev.lbhealth.agent.probe.ProbeResult;
+import dev.lbhealth.agent.status.NodeStatus;
+import dev.lbhealth.agent.status.ServiceStatus;
+import dev.lbhealth.agent.status.StatusJson;
+import dev.lbhealth.agent.status.StatusServer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * /events as a listener: health changes, applies, file writes, drift and removed servers as JSON
+ * on the event bus ({@link StatusServer#EVENTS}), which the status listener streams to its clients.
+ */
+public final class EventStream implements EventListener {
+  private final EventBus bus;
+  private final BooleanSupplier detail;
+
+  /** @param detail whether an apply event is to carry the whole service (someone follows /events) */
+  public EventStream(EventBus bus, BooleanSupplier detail) {
+    this.bus = bus;
+    this.detail = detail;
+  }
+
+  @Override
+  public void healthChanged(Target target, Health before, Health now, ProbeResult result, NodeStatus node) {
+    publish(event("health", target.service()).put("node", StatusJson.object(node)));
+  }
+
+  @Override
+  public void applied(String service, ServerSet set, ApplyResult result, Supplier<ServiceStatus> status) {
+    // The service as in /status: 5,000 nodes of JSON, made only for someone who follows /events.
+    publish(event("apply", service).put("service",
+        detail.getAsBoolean() ? StatusJson.object(status.get()) : new JsonObject().put("name", service)));
+  }
+
+  @Override
+  public void fileWritten(String service, FileWrite write, ServiceStatus.FileWritten shown) {
+    publish(event("file", service).put("file", StatusJson.object(shown)));
+  }
+
+  @Override
+  public void drift(String service, ServiceStatus.Drift drift) {
+    publish(event("drift", service).put("drift", StatusJson.object(drift)));
+  }
+
+  @Override
+  public void serverRemoved(String service, String server, boolean atDrainTimeout) {
+    publish(event("removed", service).put("server", server).put("atDrainTimeout", atDrainTimeout));
+  }
+
+  private static JsonObject event(String type, String service) {
+    return new JsonObject().put("type", type).put("service", service);
+  }
+
+  private void publish(JsonObject event) {
+    bus.publish(StatusServer.EVENTS, event);
+  }
+}
