@@ -8,6 +8,7 @@ import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.discovery.KubernetesBackendSource;
 import dev.lbhealth.agent.discovery.KubernetesClients;
+import dev.lbhealth.agent.discovery.NodeWatch;
 import dev.lbhealth.agent.events.EventListener;
 import dev.lbhealth.agent.events.EventStream;
 import dev.lbhealth.agent.events.LogEvents;
@@ -53,6 +54,8 @@ public final class Agent extends VerticleBase {
   private final AgentMetrics metrics;
   private VertxTimers timers;
   private KubernetesClient kubernetes;
+  /** The one Node informer the services' Kubernetes sources share. */
+  private NodeWatch nodes;
   private Services services;
   private StatusBook book;
   private StatusServer statusServer;
@@ -89,7 +92,10 @@ public final class Agent extends VerticleBase {
     events = EventListener.of(new LogEvents(), new MetricsEvents(metrics), new StatusEvents(book, reporter::statusSoon, this::healthMayHaveChanged),
         new EventStream(vertx.eventBus(), () -> applyEventListeners > 0 || (statusServer != null && statusServer.hasEventClients())));
     Future<?> client = config.kubernetes() == null ? Future.succeededFuture()
-        : vertx.executeBlocking(() -> kubernetes = KubernetesClients.create(vertx, config.kubernetes()), false);
+        : vertx.executeBlocking(() -> KubernetesClients.create(vertx, config.kubernetes()), false).onSuccess(made -> {
+          kubernetes = made;
+          nodes = new NodeWatch(vertx, made);
+        });
     return client.compose(c -> {
       reporter.readyBy(READY_DEADLINE, services::problems);
       // The listener runs on an event loop of its own: a flood of status requests cannot delay probes.
@@ -115,7 +121,7 @@ public final class Agent extends VerticleBase {
         // A SIGHUP added Kubernetes discovery to an agent started without a kubernetes section.
         throw new IllegalStateException("the kubernetes section takes effect at the next restart");
       }
-      source = new KubernetesBackendSource(vertx, kubernetes, config.kubernetes(), service);
+      source = new KubernetesBackendSource(vertx, kubernetes, config.kubernetes(), service, nodes);
       metrics.kubernetesConnected(service.name(), source::connected, source::viewAgeMillis);
     }
     ServiceMonitor monitor = new ServiceMonitor(service, source, Probes.create(vertx, service.probe()),
@@ -135,10 +141,11 @@ public final class Agent extends VerticleBase {
   public Future<?> stop() {
     // The status listener is a child deployment: Vert.x undeploys it with this verticle.
     KubernetesClient client = kubernetes;
-    return services.stop().transform(done -> client == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-      client.close();
-      return null;
-    }, false));
+    return services.stop().transform(done -> client == null ? Future.succeededFuture() : nodes.stop().transform(stopped ->
+        vertx.executeBlocking(() -> {
+          client.close();
+          return null;
+        }, false)));
   }
 
   /**

@@ -39,6 +39,10 @@ public final class FakeCluster implements AutoCloseable {
     /** Resources (pods, nodes) the agent's account may not read: 403 to a list or watch. */
     final java.util.Set<String> forbidden = java.util.concurrent.ConcurrentHashMap.newKeySet();
     final java.util.concurrent.atomic.AtomicInteger podLists = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger nodeLists = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger nodeWatches = new java.util.concurrent.atomic.AtomicInteger();
+    /** Lists of the nodes are answered this much later (a busy API), or at once. */
+    volatile long nodeListDelayMillis;
 
     @Override
     public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
@@ -59,6 +63,12 @@ public final class FakeCluster implements AutoCloseable {
         return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(410).setBody("{\"kind\":\"Status\","
             + "\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"too old resource version: "
             + version.group(1) + "\",\"reason\":\"Expired\",\"code\":410}");
+      }
+      if (request.getMethod().equals("GET") && (path.contains("/nodes?") || path.endsWith("/nodes"))) {
+        (path.contains("watch=true") ? nodeWatches : nodeLists).incrementAndGet();
+        if (!path.contains("watch=true") && nodeListDelayMillis > 0) {
+          return super.dispatch(request).setBodyDelay(nodeListDelayMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
       }
       if (request.getMethod().equals("GET") && path.contains("/pods?")) {
         if (!path.contains("watch=true")) {
@@ -204,6 +214,20 @@ public final class FakeCluster implements AutoCloseable {
   /** How many times Pods were listed (not watched) so far. */
   public int podLists() {
     return dispatcher.podLists.get();
+  }
+
+  /** Lists of the nodes are answered {@code millis} late from now on (0: at once). */
+  public void slowNodeLists(long millis) {
+    dispatcher.nodeListDelayMillis = millis;
+  }
+
+  /** How many times Nodes were listed, and watches of them opened, so far. */
+  public int nodeLists() {
+    return dispatcher.nodeLists.get();
+  }
+
+  public int nodeWatches() {
+    return dispatcher.nodeWatches.get();
   }
 
   public Node getNode(String name) {

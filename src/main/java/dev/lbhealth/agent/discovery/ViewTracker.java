@@ -4,6 +4,8 @@ import dev.lbhealth.agent.config.AddressRange;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.discovery.ClusterFacts.NodeFacts;
 import dev.lbhealth.agent.discovery.ClusterFacts.PodFacts;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.informers.cache.Store;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -100,6 +102,16 @@ final class ViewTracker {
       view = built; // a new list that says what the last view said is the same view
     }
     return view;
+  }
+
+  /** The view from the informers' caches (see the method below). */
+  KubernetesView view(Store<GenericKubernetesResource> nodes, Store<GenericKubernetesResource> pods) {
+    return view(key -> facts(nodes.getByKey(key), ClusterFacts::node), key -> facts(pods.getByKey(key), ClusterFacts::pod),
+        () -> nodes.list().stream().map(ClusterFacts::node).toList(), () -> pods.list().stream().map(ClusterFacts::pod).toList());
+  }
+
+  private static <T> T facts(GenericKubernetesResource cached, Function<GenericKubernetesResource, T> facts) {
+    return cached == null ? null : facts.apply(cached);
   }
 
   /**
