@@ -17,15 +17,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,13 +47,13 @@ public final class StatusServer {
   private final Vertx vertx;
   private final StatusConfig config;
   private final StatusSource status;
-  private final StatusRendering statusJson = new StatusRendering();
+  private final Documents.SnapshotRendering statusJson;
   /** The agent's answer for fresh probe times while one is asked for; when the next may be asked. */
   private Future<StatusDocument> refreshing;
   private long nextRefreshNanos = System.nanoTime();
   private final Supplier<List<String>> problems;
   private final MeterRegistry registry;
-  private final Rendered metricsText;
+  private final Documents.Rendered metricsText;
   private HttpServer server;
   /** Clients of /events now; counted on the listener's loop, read from the agent's. */
   private volatile int eventClients;
@@ -81,7 +76,8 @@ public final class StatusServer {
     this.problems = problems;
     this.registry = registry;
     // Prometheus scrapes every 15 s or so: a second-old scrape is fresh, and costs a quarter.
-    this.metricsText = new Rendered(this::scrape, 2 * STATUS_EVERY_MS);
+    this.metricsText = new Documents.Rendered(vertx, this::scrape, 2 * STATUS_EVERY_MS);
+    this.statusJson = new Documents.SnapshotRendering(vertx);
   }
 
   /** The status page and its assets, served to anyone: no data in them. */
@@ -102,7 +98,7 @@ public final class StatusServer {
         if (service != null) {
           oneService(ctx, snapshot, service);
         } else {
-          statusJson.of(snapshot).onSuccess(doc -> send(ctx, "application/json", doc)).onFailure(ctx::fail);
+          statusJson.of(snapshot).onSuccess(doc -> Documents.send(ctx, "application/json", doc)).onFailure(ctx::fail);
         }
       }).onFailure(ctx::fail);
     });
@@ -164,7 +160,7 @@ public final class StatusServer {
         // keepalived pair does not fail over for what both LB boxes see alike.
         .put("warnings", new JsonArray(status.warnings()));
     ctx.response().setStatusCode(now.isEmpty() ? 200 : 503);
-    send(ctx, "application/json", Buffer.buffer(body.encodePrettily()));
+    Documents.send(ctx, "application/json", Buffer.buffer(body.encodePrettily()));
   }
 
   private void metrics(RoutingContext ctx) {
@@ -173,7 +169,7 @@ public final class StatusServer {
       return;
     }
     metricsText.get()
-        .onSuccess(doc -> send(ctx, "text/plain; version=0.0.4; charset=utf-8", doc))
+        .onSuccess(doc -> Documents.send(ctx, "text/plain; version=0.0.4; charset=utf-8", doc))
         .onFailure(ctx::fail);
   }
 
@@ -213,49 +209,6 @@ public final class StatusServer {
     });
   }
 
-  private static void send(RoutingContext ctx, String contentType, Buffer body) {
-    ctx.response()
-        .putHeader("Content-Type", contentType)
-        .putHeader("Cache-Control", "no-store")
-        .end(body);
-  }
-
-  /** Sends a document gzipped when the client takes gzip (Prometheus does), compressed once per rendering. */
-  private static void send(RoutingContext ctx, String contentType, Document document) {
-    String accept = ctx.request().getHeader("Accept-Encoding");
-    if (accept != null && accept.contains("gzip")) {
-      ctx.response().putHeader("Content-Encoding", "gzip").putHeader("Vary", "Accept-Encoding");
-      send(ctx, contentType, document.gzipped());
-    } else {
-      send(ctx, contentType, document.plain);
-    }
-  }
-
-  /** A rendered document, plain and gzipped. Immutable. */
-  private static final class Document {
-    final Buffer plain;
-    final Buffer gzipped;
-
-    Document(Buffer plain) {
-      this.plain = plain;
-      ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length() / 8 + 64);
-      try (GZIPOutputStream gzip = new GZIPOutputStream(out) {
-        {
-          def.setLevel(Deflater.BEST_SPEED); // a tenth of the default's CPU, for a little more size
-        }
-      }) {
-        gzip.write(plain.getBytes());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e); // cannot happen in memory
-      }
-      this.gzipped = Buffer.buffer(out.toByteArray());
-    }
-
-    Buffer gzipped() {
-      return gzipped;
-    }
-  }
-
   /**
    * The snapshot to serve: the latest published one, or one the agent makes now when something
    * changed since (a reader who saw the LB change must see it here too), or at most every
@@ -281,88 +234,15 @@ public final class StatusServer {
   private void oneService(RoutingContext ctx, StatusDocument snapshot, String name) {
     vertx.executeBlocking(() -> {
       Buffer one = snapshot.service(name);
-      return one == null ? null : new Document(one);
+      return one == null ? null : new Documents.Document(one);
     }, false).onSuccess(doc -> {
       if (doc == null) {
         ctx.response().setStatusCode(404).putHeader("Content-Type", "text/plain").end("no service " + Names.cut(name) + "\n");
       } else {
-        send(ctx, "application/json", doc);
+        Documents.send(ctx, "application/json", doc);
       }
     }).onFailure(ctx::fail);
   }
 
-  /** /status joined and gzipped on a worker once per snapshot: never stale, never encoded twice. Used on the listener's context only. */
-  private final class StatusRendering {
-    private StatusDocument renderedFrom;
-    private Document document;
-    private StatusDocument renderingFrom;
-    private Future<Document> rendering;
 
-    Future<Document> of(StatusDocument snapshot) {
-      if (document != null && renderedFrom == snapshot) {
-        return Future.succeededFuture(document);
-      }
-      if (rendering != null && renderingFrom == snapshot) {
-        return rendering;
-      }
-      Future<Document> next = vertx.executeBlocking(() -> new Document(snapshot.whole()), false);
-      rendering = next;
-      renderingFrom = snapshot;
-      next.onComplete(ar -> {
-        if (rendering == next) {
-          rendering = null;
-        }
-        if (ar.succeeded()) {
-          document = ar.result();
-          renderedFrom = snapshot;
-        } else {
-          LOG.warn("rendering /status failed", ar.cause());
-        }
-      });
-      return next;
-    }
-  }
-
-  /**
-   * A document rendered (and gzipped) on a worker at most once a period, so that
-   * neither a 300 KB scrape nor its compression ever runs on the listener's event loop. Used on
-   * the listener's context only.
-   */
-  private final class Rendered {
-    private final Supplier<Buffer> render;
-    private final long everyNanos;
-    private Document document;
-    private long renderedAt;
-    private Future<Document> rendering;
-
-    Rendered(Supplier<Buffer> render, long everyMillis) {
-      this.render = render;
-      this.everyNanos = everyMillis * 1_000_000;
-    }
-
-    Future<Document> get() {
-      long age = document == null ? Long.MAX_VALUE : System.nanoTime() - renderedAt;
-      if (age < everyNanos) {
-        return Future.succeededFuture(document);
-      }
-      Future<Document> next = rendering;
-      if (next == null) {
-        next = vertx.executeBlocking(() -> new Document(render.get()), false);
-        // Set before the handler is attached: a render that is already done runs it at once.
-        rendering = next;
-        next.onComplete(ar -> {
-          rendering = null;
-          if (ar.succeeded()) {
-            document = ar.result();
-            renderedAt = System.nanoTime();
-          } else {
-            LOG.warn("rendering a status document failed", ar.cause());
-          }
-        });
-      }
-      // Under load, the last one (at most four periods old) serves while the next renders; after
-      // a quiet spell the caller waits for a fresh one rather than get old news.
-      return age < 4 * everyNanos ? Future.succeededFuture(document) : next;
-    }
-  }
 }
