@@ -133,7 +133,7 @@ public final class KubernetesBackendSource implements BackendSource {
     tracker.everything(); // the new informer's first view is made from its list
     SharedIndexInformer<GenericKubernetesResource> p = client.genericKubernetesResources(ClusterFacts.PODS)
         .inNamespace(service.kubernetes().namespace()).withLabelSelector(service.kubernetes().selector()).runnableInformer(0);
-    p.itemStore(new PodStore());
+    p.itemStore(FactsStore.pods());
     pods = p;
     Informers.onTrouble(p, "pods", " in namespace " + service.kubernetes().namespace(), this::troubledFromAnyThread);
     Informers.onChange(p, tracker::podChanged, this::changed);

@@ -99,7 +99,7 @@ public final class NodeWatch {
 
   private void start() {
     SharedIndexInformer<GenericKubernetesResource> n = client.genericKubernetesResources(ClusterFacts.NODES).runnableInformer(0);
-    n.itemStore(new NodeStore());
+    n.itemStore(FactsStore.nodes());
     Informers.onTrouble(n, "nodes", "", why -> subscribers.forEach(s -> s.trouble().accept(why)));
     Informers.onChange(n, key -> subscribers.forEach(s -> s.nodeChanged().accept(key)), () -> subscribers.forEach(s -> s.changed().run()));
     informer = n;

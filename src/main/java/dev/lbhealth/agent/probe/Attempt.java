@@ -17,7 +17,7 @@ final class Attempt {
 
   Attempt(Vertx vertx, Duration timeout) {
     this.timeoutMs = Math.max(1, timeout.toMillis());
-    long timer = vertx.setTimer(timeoutMs, id -> down("timeout after " + timeoutMs + "ms"));
+    long timer = vertx.setTimer(timeoutMs, id -> result.tryComplete(ProbeResult.timeout(startNanos, timeoutMs)));
     result.future().onComplete(done -> vertx.cancelTimer(timer));
   }
 

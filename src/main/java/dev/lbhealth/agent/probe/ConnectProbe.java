@@ -175,8 +175,8 @@ final class ConnectProbe implements Probe {
         channel.eventLoop().execute(channel::close);
         context.emit(ProbeResult.up(start), done);
       } else {
-        context.emit(ProbeResult.down(start, f.cause() instanceof ConnectTimeoutException
-            ? "timeout after " + timeoutMs + "ms" : TcpProbe.describe(f.cause())), done);
+        context.emit(f.cause() instanceof ConnectTimeoutException ? ProbeResult.timeout(start, timeoutMs)
+            : ProbeResult.down(start, TcpProbe.describe(f.cause())), done);
       }
     });
   }

@@ -71,12 +71,12 @@ final class EpollConnect {
       socket.setSoLinger(0);
       socket.setIntOpt(IPPROTO_TCP, TCP_QUICKACK, 0);
       if (socket.connect(address)) {
-        probe.finish(null); // connected at once (it happens on loopback)
+        probe.finish(ProbeResult.up(probe.start)); // connected at once (it happens on loopback)
         return;
       }
       sockets.add(probe, socket.intValue());
     } catch (IOException e) {
-      probe.finish(TcpProbe.describe(e));
+      probe.finish(ProbeResult.down(probe.start, TcpProbe.describe(e)));
       return;
     }
     deadlines.add(probe, start, timeoutMs);
@@ -86,27 +86,27 @@ final class EpollConnect {
   void ready(int events) {
     if ((events & Native.EPOLLERR) == 0) {
       if ((events & Native.EPOLLOUT) != 0) {
-        finish(null); // writable with no error pending: connected, as HAProxy reads it (no SO_ERROR call)
+        finish(ProbeResult.up(start)); // writable with no error pending: connected, as HAProxy reads it (no SO_ERROR call)
       }
       return;
     }
     try {
       // An error is pending: SO_ERROR says which (refused, unreachable, reset).
       if (socket.finishConnect()) {
-        finish(null);
+        finish(ProbeResult.up(start));
       }
     } catch (IOException e) {
-      finish(TcpProbe.describe(e));
+      finish(ProbeResult.down(start, TcpProbe.describe(e)));
     }
   }
 
   /** Its timeout passed ({@link ProbeDeadlines}). */
   void timedOut() {
-    finish("timeout after " + timeoutMs + "ms");
+    finish(ProbeResult.timeout(start, timeoutMs));
   }
 
-  /** Settles the probe (null: up) and lets the socket go, once. */
-  private void finish(String failure) {
+  /** Settles the probe and lets the socket go, once. */
+  private void finish(ProbeResult result) {
     if (finished) {
       return;
     }
@@ -119,6 +119,6 @@ final class EpollConnect {
       // closing a socket we own: nothing to do about it
     }
     // On the context, as its own callbacks are: what the caller does next (timers, applies) is on it too.
-    context.emit(failure == null ? ProbeResult.up(start) : ProbeResult.down(start, failure), done);
+    context.emit(result, done);
   }
 }

@@ -114,7 +114,7 @@ public final class ServiceMonitor implements TargetPool.Owner, ApplyQueue.Listen
   }
 
   /** Applies wait for {@code previous} (the replaced monitor's apply in flight after a config change); probing does not. */
-  public void applyAfter(Future<?> previous) {
+  void applyAfter(Future<?> previous) {
     queue.after(previous);
   }
 
@@ -133,7 +133,7 @@ public final class ServiceMonitor implements TargetPool.Owner, ApplyQueue.Listen
     return service;
   }
 
-  public boolean appliedOnce() {
+  boolean appliedOnce() {
     return queue.last() != null;
   }
 
@@ -147,7 +147,7 @@ public final class ServiceMonitor implements TargetPool.Owner, ApplyQueue.Listen
   }
 
   /** One short line for systemd's STATUS=: what is in rotation, how many nodes are up. */
-  public String summary() {
+  String summary() {
     int up = pool.upCount(); // STATUS= is checked twice a second: no scan of the pool
     ServerSet applied = queue.applied();
     String rotation = applied == null ? "nothing applied yet" : "in rotation [" + Names.listed(applied.activeNodes()) + "]";
@@ -283,7 +283,7 @@ public final class ServiceMonitor implements TargetPool.Owner, ApplyQueue.Listen
   }
 
   /** The service's /status JSON, encoded again only after a change or once {@code maxAgeMillis} old. */
-  public io.vertx.core.buffer.Buffer encodedStatus(long maxAgeMillis) {
+  io.vertx.core.buffer.Buffer encodedStatus(long maxAgeMillis) {
     return report.encoded(maxAgeMillis);
   }
 

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
  * and counts move without events, so they are encoded again only when someone asks for /status,
  * never on a timer: an agent nobody asks spends nothing on it.
  */
-public interface StatusSource {
+interface StatusSource {
   /** The latest published snapshot; the probes' times may be older, and see {@link #changed}. */
   StatusDocument latest();
 

@@ -171,7 +171,7 @@ public final class SystemdNotifier implements AutoCloseable {
   }
 
   /** How often to send {@code WATCHDOG=1}, or 0 when systemd watches nothing. */
-  public long watchdogMillis() {
+  long watchdogMillis() {
     return enabled() ? watchdogMillis : 0;
   }
 

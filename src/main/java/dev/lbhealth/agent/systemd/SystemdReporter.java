@@ -75,7 +75,7 @@ public final class SystemdReporter {
   }
 
   /** READY=1 with the status of now; once. */
-  public void sendReady() {
+  private void sendReady() {
     if (!ready) {
       ready = true;
       onReady.run();

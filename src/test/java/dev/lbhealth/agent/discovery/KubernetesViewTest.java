@@ -155,8 +155,8 @@ class KubernetesViewTest {
     pods.add(pod("copernicus", 9890, true, true));
     pods.add(pod("newton", 9890, true, false));
     KubernetesView whole = KubernetesView.of(service("InternalIP"), LOOPBACK, Generic.of(nodes), Generic.of(pods));
-    NodeStore nodeStore = new NodeStore();
-    PodStore podStore = new PodStore();
+    FactsStore nodeStore = FactsStore.nodes();
+    FactsStore podStore = FactsStore.pods();
     Generic.of(nodes).forEach(n -> nodeStore.put(n.getMetadata().getName(), n));
     Generic.of(pods).forEach(p -> podStore.put("default/" + p.getMetadata().getName(), p));
     assertEquals(whole, KubernetesView.of(service("InternalIP"), LOOPBACK, nodeStore.values().toList(), podStore.values().toList()));
