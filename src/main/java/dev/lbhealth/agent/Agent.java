@@ -21,6 +21,7 @@ import dev.lbhealth.agent.status.AgentMetrics;
 import dev.lbhealth.agent.status.ConfigReload;
 import dev.lbhealth.agent.status.Overload;
 import dev.lbhealth.agent.status.StatusBook;
+import dev.lbhealth.agent.status.StatusJson;
 import dev.lbhealth.agent.status.StatusServer;
 import dev.lbhealth.agent.systemd.SystemdNotifier;
 import dev.lbhealth.agent.systemd.SystemdReporter;
@@ -62,8 +63,8 @@ public final class Agent extends VerticleBase {
   private SystemdReporter reporter;
   Overload overload;
   private EventListener events;
-  /** In-process followers of apply events that read the service in them (benchmarks). */
-  private volatile int applyEventListeners;
+  /** In-process followers of the events on the bus (tests, benchmarks). */
+  private volatile int eventFollowers;
   private long configReloads;
   private BiConsumer<Long, ConfigReload> configReloadListener = (n, outcome) -> {};
 
@@ -86,11 +87,14 @@ public final class Agent extends VerticleBase {
   public Future<?> start() {
     timers = new VertxTimers(vertx);
     overload = new Overload(timers);
-    reporter = new SystemdReporter(vertx, systemd, () -> services.statusLine(), overload::ready);
+    reporter = new SystemdReporter(vertx, systemd, () -> services.statusLine(), () -> {
+      overload.ready();
+      vertx.executeBlocking(StatusJson::warmUp, false);
+    });
     services = new Services(config, this::monitor, metrics, overload);
     book = new StatusBook(context, Version.get(), Instant.now(), services);
     events = EventListener.of(new LogEvents(), new MetricsEvents(metrics), new StatusEvents(book, reporter::statusSoon, this::healthMayHaveChanged),
-        new EventStream(vertx.eventBus(), () -> applyEventListeners > 0 || (statusServer != null && statusServer.hasEventClients())));
+        new EventStream(vertx.eventBus(), () -> eventFollowers > 0 || (statusServer != null && statusServer.hasEventClients())));
     Future<?> client = config.kubernetes() == null ? Future.succeededFuture()
         : vertx.executeBlocking(() -> KubernetesClients.create(vertx, config.kubernetes()), false).onSuccess(made -> {
           kubernetes = made;
@@ -187,11 +191,11 @@ public final class Agent extends VerticleBase {
   }
 
   /**
-   * Apply events on the event bus ({@link StatusServer#EVENTS}) carry the whole service from now
-   * on, as they do while a client follows /events: for code in the same JVM that reads them.
+   * Events go on the event bus ({@link StatusServer#EVENTS}) from now on, as they do while a
+   * client follows /events: for code in the same JVM that reads them.
    */
-  public void followApplyEvents() {
-    applyEventListeners++;
+  public void followEvents() {
+    eventFollowers++;
   }
 
   /** The port the status listener is bound to (useful when configured as 0). */

@@ -69,6 +69,7 @@ class FlappingNodeTest {
         .replace("      jitter: 0.1\n", "      jitter: 0.1\n" + extraProbe)
         .replace("    lb:\n", "    lb:\n" + extraLb);
     Agent agent = new Agent(ConfigLoader.parse(yaml, "flap test"));
+    agent.followEvents(); // the consumer above reads the events on the bus
     get(vertx.deployVerticle(agent));
     await().atMost(Duration.ofSeconds(10)).until(agent::firstApplyDone);
 

@@ -60,6 +60,7 @@ class StarvedAgentTest {
           wentDown.add(e.getJsonObject("node").getString("name"));
         }
       });
+      agent.followEvents(); // the consumer above reads the events on the bus
       get(vertx.deployVerticle(agent));
       await().atMost(Duration.ofSeconds(10)).until(agent::firstApplyDone);
 

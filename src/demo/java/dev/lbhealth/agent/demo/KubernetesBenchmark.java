@@ -57,7 +57,10 @@ public final class KubernetesBenchmark {
       seed.writeUnmanagedBackend();
       seed.lb().start();
       String yaml = cluster.agentYaml(dir) + seed.agentConfigYaml("no-nodes").replace(NODES,
-          "    kubernetes: { namespace: default, selector: \"name=" + FakeCluster.LABEL + "\" }\n");
+          "    kubernetes: { namespace: default, selector: \"name=" + FakeCluster.LABEL + "\" }\n")
+          // A move every 2 s over three nodes changes each node's health four times in 6 s, which
+          // flap damping rightly calls flapping; a real rolling update moves each node once.
+          .replace("      jitter: 0.1\n", "      jitter: 0.1\n      damping: off\n");
       // The agent's own view: from seeing a pod terminate (its decision) to the drain being live.
       List<Double> seenToDrained = new java.util.concurrent.CopyOnWriteArrayList<>();
       vertx.eventBus().<io.vertx.core.json.JsonObject>localConsumer(dev.lbhealth.agent.status.StatusServer.EVENTS, msg -> {
@@ -71,7 +74,7 @@ public final class KubernetesBenchmark {
         }
       });
       Agent agent = new Agent(ConfigLoader.parse(yaml, "benchmark"));
-      agent.followApplyEvents(); // the listener above reads the service in apply events
+      agent.followEvents(); // the listener above reads the service in apply events
       Bench.await(vertx.deployVerticle(agent));
       LbProcess lb = seed.lb();
       Bench.waitUntil(() -> agent.firstApplyDone() && lb.inRotation().equals(List.of(nodes.get(0))), 15_000);

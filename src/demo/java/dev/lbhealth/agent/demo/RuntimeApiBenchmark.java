@@ -69,7 +69,7 @@ public final class RuntimeApiBenchmark {
         }
       });
       Agent agent = new Agent(dev.lbhealth.agent.config.ConfigLoader.load(config));
-      agent.followApplyEvents(); // the listener above reads the service in apply events
+      agent.followEvents(); // the listener above reads the service in apply events
       Bench.await(vertx.deployVerticle(agent));
       Bench.waitUntil(() -> agent.firstApplyDone() && haproxy.workerPids().size() == 1, 10_000);
       System.out.printf("Runtime API benchmark: HAProxy %s, %d flaps, %d changes%n%n",

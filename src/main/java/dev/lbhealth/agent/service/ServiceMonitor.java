@@ -53,7 +53,7 @@ public final class ServiceMonitor implements TargetPool.Owner, ApplyQueue.Listen
   private boolean stopped;
   private ServiceStatus.FileWritten lastFileWrite;
   private ServiceStatus.Drift lastDrift;
-  /** Changes /status shows; the service's encoding is kept until the next (see {@link ServiceReport}). */
+  /** Changes /status shows; the service's status is kept until the next (see {@link ServiceReport}). */
   private final ServiceReport report;
 
   /** @param writers makes the service's writer, given this monitor as the listener of its reports */
@@ -282,9 +282,9 @@ public final class ServiceMonitor implements TargetPool.Owner, ApplyQueue.Listen
     return shown == null ? null : shown.state(target);
   }
 
-  /** The service's /status JSON, encoded again only after a change or once {@code maxAgeMillis} old. */
-  io.vertx.core.buffer.Buffer encodedStatus(long maxAgeMillis) {
-    return report.encoded(maxAgeMillis);
+  /** The service's /status, made again only after a change or once {@code maxAgeMillis} old. */
+  ServiceStatus status(long maxAgeMillis) {
+    return report.current(maxAgeMillis);
   }
 
   /** The service as /status shows it now. */

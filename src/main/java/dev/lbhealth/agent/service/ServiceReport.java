@@ -10,43 +10,42 @@ import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.discovery.BackendSource;
 import dev.lbhealth.agent.status.NodeStatus;
 import dev.lbhealth.agent.status.ServiceStatus;
-import dev.lbhealth.agent.status.StatusJson;
 import dev.lbhealth.agent.timing.Timers;
-import io.vertx.core.buffer.Buffer;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * A service's /status: made from its parts, and held encoded until the service changes or the
- * encoding is old (the probes' times and counts in it move without events). At 10,000 targets an
- * encoding is megabytes: it is made when /status is read, never per change.
+ * A service's /status: made from its parts when /status is read (never per change), and kept
+ * until the service changes or it is old (the probes' times and counts in it move without
+ * events). Records only: the listener encodes them on a worker.
  */
 final class ServiceReport {
   private final ServiceMonitor monitor;
   private final Timers timers;
   private long changes;
-  private Buffer encoded;
-  private long encodedChanges = -1;
-  private long encodedAtMillis;
+  private ServiceStatus made;
+  private long madeAtChanges = -1;
+  private long madeAtMillis;
 
   ServiceReport(ServiceMonitor monitor, Timers timers) {
     this.monitor = monitor;
     this.timers = timers;
   }
 
-  /** Something /status shows changed: the encoding is stale. */
+  /** Something /status shows changed: the status kept is stale. */
   void changed() {
     changes++;
   }
 
-  Buffer encoded(long maxAgeMillis) {
+  /** The service's status, made again after a change or once {@code maxAgeMillis} old. */
+  ServiceStatus current(long maxAgeMillis) {
     long now = timers.nowMillis();
-    if (encoded == null || encodedChanges != changes || now - encodedAtMillis >= maxAgeMillis) {
-      encoded = StatusJson.encode(monitor.status());
-      encodedChanges = changes;
-      encodedAtMillis = now;
+    if (made == null || madeAtChanges != changes || now - madeAtMillis >= maxAgeMillis) {
+      made = monitor.status();
+      madeAtChanges = changes;
+      madeAtMillis = now;
     }
-    return encoded;
+    return made;
   }
 
   ServiceStatus status(ServiceConfig service, LbWriter writer, List<NodeStatus> nodes, BackendSource discovery,

@@ -134,7 +134,7 @@ public final class Services implements StatusBook.Parts {
     for (ServiceConfig s : config.services()) {
       ServiceMonitor m = monitors.get(s.name());
       if (m != null) {
-        services.add(new StatusDocument.Service(s.name(), m.encodedStatus(maxAgeMillis)));
+        services.add(new StatusDocument.Service(s.name(), m.status(maxAgeMillis)));
       }
     }
     return List.copyOf(services);

@@ -9,9 +9,9 @@ import java.util.List;
 
 /**
  * What the status listener serves, kept by the agent's context and read from the listener's:
- * the /status document (each service encoded again only when it changed), and what /healthz and
- * STATUS= say. The document is made when /status is read, never on a timer nor after each apply:
- * a service of 10,000 targets costs the loop several ms and the heap megabytes to encode.
+ * the /status document (each service made again only when it changed), and what /healthz and
+ * STATUS= say. The document is made when /status is read, never on a timer nor after each apply,
+ * and holds records: the listener encodes them on a worker, never on the agent's loop.
  */
 public final class StatusBook implements StatusSource {
   /** When /status is read, the probes' times and counts in it are at most this old. */
@@ -25,7 +25,7 @@ public final class StatusBook implements StatusSource {
     /** What is degraded without making it unhealthy. */
     List<String> warnings();
 
-    /** Each service's encoding, made again if it changed or is {@code maxAgeMillis} old. */
+    /** Each service's status, made again if it changed or is {@code maxAgeMillis} old. */
     List<StatusDocument.Service> services(long maxAgeMillis);
   }
 
@@ -73,7 +73,7 @@ public final class StatusBook implements StatusSource {
     return document(0);
   }
 
-  /** Each service encoded again only if it changed or its encoding is {@code maxAgeMillis} old. */
+  /** Each service made again only if it changed or is {@code maxAgeMillis} old. */
   private void publish(long maxAgeMillis) {
     StatusDocument next = document(maxAgeMillis);
     snapshot = next;
