@@ -21,7 +21,6 @@ import dev.lbhealth.agent.status.AgentMetrics;
 import dev.lbhealth.agent.status.ConfigReload;
 import dev.lbhealth.agent.status.Overload;
 import dev.lbhealth.agent.status.StatusBook;
-import dev.lbhealth.agent.status.StatusJson;
 import dev.lbhealth.agent.status.StatusServer;
 import dev.lbhealth.agent.systemd.SystemdNotifier;
 import dev.lbhealth.agent.systemd.SystemdReporter;
@@ -87,10 +86,7 @@ public final class Agent extends VerticleBase {
   public Future<?> start() {
     timers = new VertxTimers(vertx);
     overload = new Overload(timers);
-    reporter = new SystemdReporter(vertx, systemd, () -> services.statusLine(), () -> {
-      overload.ready();
-      vertx.executeBlocking(StatusJson::warmUp, false);
-    });
+    reporter = new SystemdReporter(vertx, systemd, () -> services.statusLine(), overload::ready);
     services = new Services(config, this::monitor, metrics, overload);
     book = new StatusBook(context, Version.get(), Instant.now(), services);
     events = EventListener.of(new LogEvents(), new MetricsEvents(metrics), new StatusEvents(book, reporter::statusSoon, this::healthMayHaveChanged),

@@ -21,8 +21,8 @@ public final class StatusJson {
 
   /**
    * Encodes one of each record, so that Jackson's serializers are loaded (some 0.3 s with the
-   * unit's options, once): called on a worker once the agent is ready, it spares the agent's loop
-   * that pause at the first event someone follows. Returns null.
+   * unit's options, once): called on a worker when the first client follows /events, it spares
+   * the agent's loop that pause at the first event. Returns null.
    */
   public static Void warmUp() {
     NodeStatus node = new NodeStatus("n", "127.0.0.1:1", "up", false, "ready", null, true, 1, 0, null, 1L,

@@ -57,6 +57,7 @@ public final class StatusServer {
   private HttpServer server;
   /** Clients of /events now; counted on the listener's loop, read from the agent's. */
   private volatile int eventClients;
+  private boolean jsonWarmed;
 
   /** Whether anyone follows /events now (what an event carries is built only then). */
   public boolean hasEventClients() {
@@ -185,7 +186,12 @@ public final class StatusServer {
           .onComplete(sent -> ctx.request().connection().close());
       return;
     }
-    eventClients++; // only the listener's loop writes it
+    if (eventClients++ == 0 && !jsonWarmed) { // only the listener's loop writes it
+      // The agent builds events from now on: Jackson's serializers are loaded here, on a worker,
+      // not by the agent's loop at the first event.
+      jsonWarmed = true;
+      vertx.executeBlocking(StatusJson::warmUp, false);
+    }
     HttpServerResponse response = ctx.response()
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream")
