@@ -88,13 +88,13 @@ public final class Agent extends VerticleBase {
     overload = new Overload(timers);
     reporter = new SystemdReporter(vertx, systemd, () -> services.statusLine(), overload::ready);
     services = new Services(config, this::monitor, metrics, overload);
-    book = new StatusBook(context, Version.get(), Instant.now(), services);
+    book = new StatusBook(context, Version.get(), Instant.ofEpochMilli(timers.epochMillis()), services);
     events = EventListener.of(new LogEvents(), new MetricsEvents(metrics), new StatusEvents(book, reporter::statusSoon, this::healthMayHaveChanged),
         new EventStream(vertx.eventBus(), () -> eventFollowers > 0 || (statusServer != null && statusServer.hasEventClients())));
     Future<?> client = config.kubernetes() == null ? Future.succeededFuture()
         : vertx.executeBlocking(() -> KubernetesClients.create(vertx, config.kubernetes()), false).onSuccess(made -> {
           kubernetes = made;
-          nodes = new NodeWatch(vertx, made);
+          nodes = new NodeWatch(vertx, made, timers);
         });
     return client.compose(c -> {
       reporter.readyBy(READY_DEADLINE, services::problems);
@@ -121,7 +121,7 @@ public final class Agent extends VerticleBase {
         // A SIGHUP added Kubernetes discovery to an agent started without a kubernetes section.
         throw new IllegalStateException("the kubernetes section takes effect at the next restart");
       }
-      source = new KubernetesBackendSource(vertx, kubernetes, config.kubernetes(), service, nodes);
+      source = new KubernetesBackendSource(vertx, kubernetes, config.kubernetes(), service, nodes, timers);
       metrics.kubernetesConnected(service.name(), source::connected, source::viewAgeMillis);
     }
     ServiceMonitor monitor = new ServiceMonitor(service, source, Probes.create(vertx, service.probe()),
@@ -165,13 +165,13 @@ public final class Agent extends VerticleBase {
       ConfigReload outcome;
       if (ar.failed()) {
         LOG.error("config reload rejected, still running the previous config: {}", ar.cause().getMessage());
-        outcome = ConfigReload.rejected(Instant.now().toString(),
+        outcome = ConfigReload.rejected(Instant.ofEpochMilli(timers.epochMillis()).toString(),
             ar.cause() instanceof ConfigException e ? e.errors() : List.of(String.valueOf(ar.cause())));
       } else {
         ConfigDiff diff = services.reconfigure(ar.result());
         config = ar.result();
         LOG.info("config reloaded: {}", diff.changes().isEmpty() ? "no changes" : String.join(", ", diff.changes()));
-        outcome = ConfigReload.applied(Instant.now().toString(), diff.changes());
+        outcome = ConfigReload.applied(Instant.ofEpochMilli(timers.epochMillis()).toString(), diff.changes());
       }
       events.configReloaded(outcome);
       configReloadListener.accept(++configReloads, outcome);

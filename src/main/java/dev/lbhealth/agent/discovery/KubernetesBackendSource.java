@@ -5,6 +5,8 @@ import dev.lbhealth.agent.config.ServiceConfig;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import dev.lbhealth.agent.timing.Timers;
+import dev.lbhealth.agent.timing.VertxTimers;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,6 +46,7 @@ public final class KubernetesBackendSource implements BackendSource {
   private final KubernetesClient client;
   private final KubernetesConfig settings;
   private final ServiceConfig service;
+  private final Timers timers;
   /** The agent's one Node informer, shared with the other services' sources. */
   private final NodeWatch nodes;
   /** Whether the node informer is this source's own (no shared one given): it stops with the source. */
@@ -78,28 +81,29 @@ public final class KubernetesBackendSource implements BackendSource {
   private long firstListTimer = -1;
   private boolean stopped;
 
-  /** With a Node informer of its own. Call on the agent's context: the listener is called on it. */
+  /** With a Node informer of its own, on the system clock. Call on the agent's context: the listener is called on it. */
   public KubernetesBackendSource(Vertx vertx, KubernetesClient client, KubernetesConfig settings, ServiceConfig service) {
-    this(vertx, client, settings, service, null);
+    this(vertx, client, settings, service, null, new VertxTimers(vertx));
   }
 
   /**
-   * Reading the nodes from {@code nodes}, the agent's shared Node informer (null: one of its own).
-   * Call on the agent's context: the listener is called on it.
+   * Reading the nodes from {@code nodes}, the agent's shared Node informer (null: one of its own),
+   * and time from {@code timers}. Call on the agent's context: the listener is called on it.
    */
   public KubernetesBackendSource(Vertx vertx, KubernetesClient client, KubernetesConfig settings, ServiceConfig service,
-      NodeWatch nodes) {
+      NodeWatch nodes, Timers timers) {
     this.vertx = vertx;
+    this.timers = timers;
     this.ownNodes = nodes == null;
-    this.nodes = nodes != null ? nodes : new NodeWatch(vertx, client);
+    this.nodes = nodes != null ? nodes : new NodeWatch(vertx, client, timers);
     this.context = vertx.getOrCreateContext();
     this.client = client;
     this.settings = settings;
     this.service = service;
     this.tracker = new ViewTracker(service, settings.allowAddresses());
-    this.pacing = new ViewPacing(vertx, context, () -> publish(true));
+    this.pacing = new ViewPacing(vertx, context, timers, () -> publish(true));
     this.nodeEvents = new NodeWatch.Subscriber(tracker::nodeChanged, this::changed, this::relisting, this::troubledFromAnyThread);
-    this.freshness = new ViewFreshness(service.name(), settings.freshness());
+    this.freshness = new ViewFreshness(service.name(), settings.freshness(), timers);
     this.podRead = new PodRead(vertx, client, service.kubernetes().namespace(), service.kubernetes().selector(),
         settings.freshness().checkInterval());
   }
@@ -151,8 +155,8 @@ public final class KubernetesBackendSource implements BackendSource {
       return;
     }
     checking = true;
-    long startedAt = System.currentTimeMillis();
-    long startedNanos = System.nanoTime();
+    long startedAt = timers.epochMillis();
+    long startedNanos = timers.nowNanos();
     podRead.behind(context, pods.getStore()).onComplete(read -> {
       checking = false;
       if (stopped) {
@@ -183,7 +187,7 @@ public final class KubernetesBackendSource implements BackendSource {
 
   /**
    * Replaces the Pod informer with a new one (a new list, a new watch), and the shared Node
-   * informer too if it was started at or before {@code nodesStartedBy} (System.nanoTime;
+   * informer too if it was started at or before {@code nodesStartedBy} (the timers' nanos;
    * Long.MIN_VALUE: the nodes are fine). The view stays as it was meanwhile.
    */
   private void restart(String why, long nodesStartedBy) {
@@ -235,9 +239,9 @@ public final class KubernetesBackendSource implements BackendSource {
       return; // new informers still listing: the view stays as it was
     }
     if (changed || seen == null) {
-      long start = System.nanoTime();
+      long start = timers.nowNanos();
       seen = tracker.view(nodes.store(), pods.getStore());
-      viewCostNanos = System.nanoTime() - start;
+      viewCostNanos = timers.nowNanos() - start;
     }
     boolean handedToProbes = freshness.handedToProbes();
     if (handedToProbes && handedFrom != seen) {
@@ -253,9 +257,9 @@ public final class KubernetesBackendSource implements BackendSource {
       LOG.warn("service {}: {}", service.name(), ApiCheck.bounded(view.refused()));
     }
     told = view;
-    long start = System.nanoTime();
+    long start = timers.nowNanos();
     listener.accept(view.targets());
-    pacing.told(System.nanoTime() - start + viewCostNanos);
+    pacing.told(timers.nowNanos() - start + viewCostNanos);
   }
 
   @Override

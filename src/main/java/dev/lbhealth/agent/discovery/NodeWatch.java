@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Store;
+import dev.lbhealth.agent.timing.Timers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
@@ -37,17 +38,19 @@ public final class NodeWatch {
 
   private final Vertx vertx;
   private final KubernetesClient client;
+  private final Timers timers;
   private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   private SharedIndexInformer<GenericKubernetesResource> informer;
-  /** When the running informer was started (System.nanoTime). */
+  /** When the running informer was started (the timers' nanos). */
   private long startedAtNanos;
   /** The old informer is being stopped: the new one starts after it. */
   private boolean restarting;
   private boolean stopped;
 
-  public NodeWatch(Vertx vertx, KubernetesClient client) {
+  public NodeWatch(Vertx vertx, KubernetesClient client, Timers timers) {
     this.vertx = vertx;
     this.client = client;
+    this.timers = timers;
   }
 
   /** Starts telling {@code s}; the informer starts with its first subscriber. */
@@ -78,7 +81,7 @@ public final class NodeWatch {
 
   /**
    * Starts the informer afresh (a new list, a new watch) if the running one was started at or
-   * before {@code nanos} (System.nanoTime): one that started since is fresh already.
+   * before {@code nanos} (the timers' nanos): one that started since is fresh already.
    */
   void restartIfStartedBy(long nanos, String why) {
     if (stopped || restarting || informer == null || startedAtNanos > nanos) {
@@ -103,7 +106,7 @@ public final class NodeWatch {
     Informers.onTrouble(n, "nodes", "", why -> subscribers.forEach(s -> s.trouble().accept(why)));
     Informers.onChange(n, key -> subscribers.forEach(s -> s.nodeChanged().accept(key)), () -> subscribers.forEach(s -> s.changed().run()));
     informer = n;
-    startedAtNanos = System.nanoTime();
+    startedAtNanos = timers.nowNanos();
     n.start().whenComplete((ok, e) -> subscribers.forEach(s -> s.changed().run()));
   }
 

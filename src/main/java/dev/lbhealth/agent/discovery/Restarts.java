@@ -20,7 +20,7 @@ final class Restarts {
   /**
    * @param why what a restart is for, in words
    * @param nodesStartedBy the shared Node informer starts afresh too if it was started at or
-   *     before this (System.nanoTime); Long.MIN_VALUE: the nodes are fine
+   *     before this (the timers' nanos); Long.MIN_VALUE: the nodes are fine
    */
   record Verdict(Kind kind, String why, long nodesStartedBy) {
     static final Verdict CONFIRMED = new Verdict(Kind.CONFIRMED, null, Long.MIN_VALUE);

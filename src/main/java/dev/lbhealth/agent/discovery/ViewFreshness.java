@@ -2,6 +2,7 @@ package dev.lbhealth.agent.discovery;
 
 import dev.lbhealth.agent.config.Durations;
 import dev.lbhealth.agent.config.KubernetesConfig;
+import dev.lbhealth.agent.timing.Timers;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ final class ViewFreshness {
 
   private final String service;
   private final KubernetesConfig.Freshness settings;
+  private final Timers timers;
   /** When the view was last confirmed by the API (a list, or a read that agreed); MIN_VALUE never. */
   private long confirmedAtMillis = Long.MIN_VALUE;
   /** Why the view is not confirmed now (the last read's or watch's trouble), or null. */
@@ -24,16 +26,17 @@ final class ViewFreshness {
   private boolean listedOnce;
   private boolean handedToProbes;
 
-  ViewFreshness(String service, KubernetesConfig.Freshness settings) {
+  ViewFreshness(String service, KubernetesConfig.Freshness settings, Timers timers) {
     this.service = service;
     this.settings = settings;
+    this.timers = timers;
   }
 
   /** The informers listed: the view is confirmed as of now. */
   void listed() {
     listedOnce = true;
     LOG.info("service {}: Kubernetes API listed", service);
-    confirmed(System.currentTimeMillis());
+    confirmed(timers.epochMillis());
   }
 
   /** The API confirmed the view as of {@code atMillis} (a read that agreed with the cache). */
@@ -82,7 +85,7 @@ final class ViewFreshness {
   }
 
   private long ageMillis() {
-    return confirmedAtMillis == Long.MIN_VALUE ? Long.MAX_VALUE : Math.max(0, System.currentTimeMillis() - confirmedAtMillis);
+    return confirmedAtMillis == Long.MIN_VALUE ? Long.MAX_VALUE : Math.max(0, timers.epochMillis() - confirmedAtMillis);
   }
 
   /** Whether the view is confirmed within stale-after. */

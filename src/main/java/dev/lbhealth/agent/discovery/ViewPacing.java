@@ -1,5 +1,6 @@
 package dev.lbhealth.agent.discovery;
 
+import dev.lbhealth.agent.timing.Timers;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
@@ -18,13 +19,15 @@ final class ViewPacing {
   private final Vertx vertx;
   private final Context context;
   private final Runnable view;
+  private final Timers timers;
   private final AtomicBoolean pending = new AtomicBoolean();
   /** Not before then is the next view worked out (after an expensive one). */
   private long nextAtNanos;
 
   /** @param view works out the view (and tells it), on {@code context} */
-  ViewPacing(Vertx vertx, Context context, Runnable view) {
+  ViewPacing(Vertx vertx, Context context, Timers timers, Runnable view) {
     this.vertx = vertx;
+    this.timers = timers;
     this.context = context;
     this.view = view;
   }
@@ -33,7 +36,7 @@ final class ViewPacing {
   void changed() {
     if (pending.compareAndSet(false, true)) {
       context.runOnContext(v -> {
-        long wait = nextAtNanos - System.nanoTime();
+        long wait = nextAtNanos - timers.nowNanos();
         if (wait <= 0) {
           pending.set(false);
           view.run();
@@ -49,6 +52,6 @@ final class ViewPacing {
 
   /** A view was told, which cost {@code nanos} in all. */
   void told(long nanos) {
-    nextAtNanos = System.nanoTime() + Math.min(MAX_SPACING_NANOS, 4 * nanos);
+    nextAtNanos = timers.nowNanos() + Math.min(MAX_SPACING_NANOS, 4 * nanos);
   }
 }

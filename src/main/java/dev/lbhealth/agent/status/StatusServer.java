@@ -3,6 +3,7 @@ package dev.lbhealth.agent.status;
 import dev.lbhealth.agent.config.StatusConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.lbhealth.agent.timing.Throttle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -50,7 +51,8 @@ public final class StatusServer {
   private final Documents.SnapshotRendering statusJson;
   /** The agent's answer for fresh probe times while one is asked for; when the next may be asked. */
   private Future<StatusDocument> refreshing;
-  private long nextRefreshNanos = System.nanoTime();
+  /** Fresh probe times at most every STATUS_EVERY_MS, unless something changed. */
+  private final Throttle refreshes = new Throttle(System::nanoTime, java.time.Duration.ofMillis(STATUS_EVERY_MS), 1);
   private final Supplier<List<String>> problems;
   private final MeterRegistry registry;
   private final Documents.Rendered metricsText;
@@ -225,11 +227,10 @@ public final class StatusServer {
     if (refreshing != null) {
       return refreshing;
     }
-    long now = System.nanoTime();
-    if (now - nextRefreshNanos < 0 && !status.changed()) {
+    if (!status.changed() && refreshes.waitMillis() > 0) {
       return Future.succeededFuture(status.latest());
     }
-    nextRefreshNanos = now + STATUS_EVERY_MS * 1_000_000;
+    refreshes.spend();
     Future<StatusDocument> asked = status.refreshed();
     refreshing = asked;
     asked.onComplete(ar -> refreshing = null); // at once, if it is already done

@@ -82,11 +82,12 @@ class SharedNodeWatchTest {
     client = KubernetesClients.create(vertx, config.kubernetes());
     Promise<Void> started = Promise.promise();
     context.runOnContext(v -> {
-      nodes = new NodeWatch(vertx, client);
+      dev.lbhealth.agent.timing.VertxTimers timers = new dev.lbhealth.agent.timing.VertxTimers(vertx);
+      nodes = new NodeWatch(vertx, client, timers);
       config.services().forEach(service -> {
         List<Map<String, Placement>> views = new CopyOnWriteArrayList<>();
         told.put(service.name(), views);
-        KubernetesBackendSource source = new KubernetesBackendSource(vertx, client, config.kubernetes(), service, nodes);
+        KubernetesBackendSource source = new KubernetesBackendSource(vertx, client, config.kubernetes(), service, nodes, timers);
         sources.add(source);
         source.start(view -> {
           Map<String, Placement> byNode = new LinkedHashMap<>();
