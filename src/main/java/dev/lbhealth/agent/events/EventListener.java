@@ -48,9 +48,9 @@ public interface EventListener {
   /**
    * A target's health changed, by {@code result}.
    *
-   * @param node the target as /status shows it now
+   * @param node the target as /status shows it now, made only if asked for (a health change is on the hot path)
    */
-  default void healthChanged(Target target, Health before, Health now, ProbeResult result, NodeStatus node) {}
+  default void healthChanged(Target target, Health before, Health now, ProbeResult result, Supplier<NodeStatus> node) {}
 
   /** A set is on its way to the LB: /status, read once the LB shows it, is to show it too. */
   default void applyStarted(String service, ServerSet set) {}

@@ -32,9 +32,9 @@ public final class EventStream implements EventListener {
   }
 
   @Override
-  public void healthChanged(Target target, Health before, Health now, ProbeResult result, NodeStatus node) {
+  public void healthChanged(Target target, Health before, Health now, ProbeResult result, Supplier<NodeStatus> node) {
     if (followed.getAsBoolean()) {
-      publish(event("health", target.service()).put("node", StatusJson.object(node)));
+      publish(event("health", target.service()).put("node", StatusJson.object(node.get())));
     }
   }
 

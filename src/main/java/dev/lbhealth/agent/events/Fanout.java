@@ -71,7 +71,7 @@ final class Fanout implements EventListener {
   }
 
   @Override
-  public void healthChanged(Target target, Health before, Health now, ProbeResult result, NodeStatus node) {
+  public void healthChanged(Target target, Health before, Health now, ProbeResult result, Supplier<NodeStatus> node) {
     listeners.forEach(l -> l.healthChanged(target, before, now, result, node));
   }
 

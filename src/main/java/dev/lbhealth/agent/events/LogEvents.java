@@ -44,7 +44,7 @@ public final class LogEvents implements EventListener {
   }
 
   @Override
-  public void healthChanged(Target target, Health before, Health now, ProbeResult result, dev.lbhealth.agent.status.NodeStatus node) {
+  public void healthChanged(Target target, Health before, Health now, ProbeResult result, java.util.function.Supplier<dev.lbhealth.agent.status.NodeStatus> node) {
     if (before == Health.UNKNOWN) {
       LOG.info("service {} node {} ({}): first probe {}: {}", target.service(), target.node(), target.hostPort(), now, result.detail());
     } else {

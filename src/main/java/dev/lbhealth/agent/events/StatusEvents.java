@@ -32,7 +32,7 @@ public final class StatusEvents implements EventListener {
   }
 
   @Override
-  public void healthChanged(Target target, Health before, Health now, ProbeResult result, NodeStatus node) {
+  public void healthChanged(Target target, Health before, Health now, ProbeResult result, Supplier<NodeStatus> node) {
     book.markChanged();
     healthChanged.run();
   }

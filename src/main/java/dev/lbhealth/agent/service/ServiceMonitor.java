@@ -109,7 +109,7 @@ public final class ServiceMonitor implements TargetPool.Owner, ApplyQueue.Listen
   @Override
   public void healthChanged(TargetState target, Health before, ProbeResult result) {
     report.changed();
-    events.healthChanged(target.target(), before, target.health(), result, target.status(stateShown(target.target())));
+    events.healthChanged(target.target(), before, target.health(), result, () -> target.status(stateShown(target.target())));
     decide();
   }
 
@@ -127,10 +127,6 @@ public final class ServiceMonitor implements TargetPool.Owner, ApplyQueue.Listen
 
   public String name() {
     return service.name();
-  }
-
-  ServiceConfig config() {
-    return service;
   }
 
   boolean appliedOnce() {
