@@ -1,5 +1,6 @@
 package dev.lbhealth.agent;
 
+import dev.lbhealth.agent.apply.LbControl;
 import dev.lbhealth.agent.apply.LbWriters;
 import dev.lbhealth.agent.config.AgentConfig;
 import dev.lbhealth.agent.config.ConfigDiff;
@@ -52,6 +53,7 @@ public final class Agent extends VerticleBase {
   private AgentConfig config;
   private final SystemdNotifier systemd;
   private final AgentMetrics metrics;
+  private final LbControl control;
   private VertxTimers timers;
   private KubernetesClient kubernetes;
   /** The one Node informer the services' Kubernetes sources share. */
@@ -68,18 +70,21 @@ public final class Agent extends VerticleBase {
   private BiConsumer<Long, ConfigReload> configReloadListener = (n, outcome) -> {};
 
   public Agent(AgentConfig config) {
-    this(config, SystemdNotifier.fromEnvironment(Map.of()), AgentMetrics.prometheus());
+    this(config, SystemdNotifier.fromEnvironment(Map.of()), AgentMetrics.prometheus(), LbControl.local());
   }
 
   /**
    * @param systemd READY=1 once every service's first apply succeeded (or degraded at the start
    *     deadline), WATCHDOG=1 from the event loop
    * @param metrics where the agent's series go (the registry /metrics scrapes)
+   * @param control how the LB's files, reload and Runtime API are reached: in this process, or
+   *     through the apply helper
    */
-  public Agent(AgentConfig config, SystemdNotifier systemd, AgentMetrics metrics) {
+  public Agent(AgentConfig config, SystemdNotifier systemd, AgentMetrics metrics, LbControl control) {
     this.config = config;
     this.systemd = systemd;
     this.metrics = metrics;
+    this.control = control;
   }
 
   @Override
@@ -125,7 +130,7 @@ public final class Agent extends VerticleBase {
       metrics.kubernetesConnected(service.name(), source::connected, source::viewAgeMillis);
     }
     ServiceMonitor monitor = new ServiceMonitor(service, source, Probes.create(vertx, service.probe()),
-        listener -> LbWriters.forService(vertx, timers, service, listener), timers, events);
+        listener -> LbWriters.forService(vertx, timers, service, listener, control), timers, events);
     metrics.servers(service.name(), monitor::count);
     metrics.failOpen(service.name(), monitor::failsOpen);
     return monitor;

@@ -59,7 +59,7 @@ class FastIntervalTest {
                 - { name: galileo, address: 127.0.0.3 }
                 - { name: newton, address: 127.0.0.4 }
               lb: { file: %s/rsync-ssh.cfg, validate: "true", reload: "true" }
-          """.formatted(port, dir), "test"), SystemdNotifier.fromEnvironment(Map.of()), metrics);
+          """.formatted(port, dir), "test"), SystemdNotifier.fromEnvironment(Map.of()), metrics, dev.lbhealth.agent.apply.LbControl.local());
       get(vertx.deployVerticle(agent));
       await().atMost(Duration.ofSeconds(10)).until(agent::firstApplyDone);
 

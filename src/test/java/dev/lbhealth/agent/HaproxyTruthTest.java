@@ -76,7 +76,7 @@ class HaproxyTruthTest {
 
   private void deploy(String yaml) throws Exception {
     agent = new Agent(ConfigLoader.parse(yaml, "test"), SystemdNotifier.fromEnvironment(Map.of("NOTIFY_SOCKET", systemd.path.toString())),
-        AgentMetrics.prometheus());
+        AgentMetrics.prometheus(), dev.lbhealth.agent.apply.LbControl.local());
     get(vertx.deployVerticle(agent));
   }
 

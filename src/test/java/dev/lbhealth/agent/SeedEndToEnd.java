@@ -4,7 +4,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lbhealth.agent.apply.LbControl;
 import dev.lbhealth.agent.config.AgentConfig;
+import dev.lbhealth.agent.helper.ApplyHelper;
+import dev.lbhealth.agent.status.AgentMetrics;
+import dev.lbhealth.agent.systemd.SystemdNotifier;
+import java.util.Map;
 import dev.lbhealth.agent.config.ConfigLoader;
 import dev.lbhealth.agent.config.LbConfig.Kind;
 import dev.lbhealth.agent.config.ProbeConfig;
@@ -42,10 +47,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 abstract class SeedEndToEnd {
   private final Kind kind;
   private final boolean nativeTransport;
+  /** Whether the agent reaches the LB through the apply helper, as the packaged units run it. */
+  private final boolean throughHelper;
+  private ApplyHelper helper;
 
   SeedEndToEnd(Kind kind, boolean nativeTransport) {
+    this(kind, nativeTransport, false);
+  }
+
+  SeedEndToEnd(Kind kind, boolean nativeTransport, boolean throughHelper) {
     this.kind = kind;
     this.nativeTransport = nativeTransport;
+    this.throughHelper = throughHelper;
   }
 
   @TempDir Path dir;
@@ -66,6 +79,9 @@ abstract class SeedEndToEnd {
 
   @AfterEach
   void stop() throws Exception {
+    if (helper != null) {
+      helper.close();
+    }
     seed.close();
     get(vertx.close());
     blocked.close();
@@ -77,7 +93,13 @@ abstract class SeedEndToEnd {
   }
 
   private void startAgent(AgentConfig config) throws Exception {
-    agent = new Agent(config);
+    if (throughHelper) {
+      Path socket = dir.resolve("apply-helper.sock");
+      helper = ApplyHelper.forConfig(config, ApplyHelper.bind(socket), System.getProperty("user.name")).serveInBackground();
+      agent = new Agent(config, SystemdNotifier.fromEnvironment(Map.of()), AgentMetrics.prometheus(), LbControl.helper(socket));
+    } else {
+      agent = new Agent(config);
+    }
     get(vertx.deployVerticle(agent));
   }
 

@@ -19,7 +19,7 @@ import java.util.Set;
  * in the same directory, write, fsync, set mode (the old file's, else 0644), rename over, fsync
  * the directory. The temp file is removed if anything fails.
  */
-final class AtomicFile {
+public final class AtomicFile {
   private static final Set<PosixFilePermission> DEFAULT_MODE = PosixFilePermissions.fromString("rw-r--r--");
 
   private AtomicFile() {}

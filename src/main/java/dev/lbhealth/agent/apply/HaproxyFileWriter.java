@@ -25,13 +25,15 @@ final class HaproxyFileWriter implements LbWriter {
 
   private final Vertx vertx;
   private final ServiceConfig service;
+  private final LbControl control;
   private final HaproxyRenderer renderer = new HaproxyRenderer();
   /** Reloads: two back to back (a pod move's pair), then one per lb.min-reload-interval. */
   private final Throttle budget;
 
-  public HaproxyFileWriter(Vertx vertx, ServiceConfig service) {
+  HaproxyFileWriter(Vertx vertx, ServiceConfig service, LbControl control) {
     this.vertx = vertx;
     this.service = service;
+    this.control = control;
     this.budget = new Throttle(System::nanoTime, service.lb().minReloadInterval(), 2);
   }
 
@@ -87,7 +89,7 @@ final class HaproxyFileWriter implements LbWriter {
         return new ApplyResult(Outcome.UNCHANGED, "none", System.nanoTime() - start, List.of());
       }
       budget.spend();
-      String error = LbFile.installAndReload(service.lb(), text, onDisk);
+      String error = control.installAndReload(service, set, text, onDisk);
       return error == null ? new ApplyResult(Outcome.APPLIED, "reload", System.nanoTime() - start, List.of())
           : failed(start, error);
     }, false).compose(result -> verifyWith == null || result.outcome() != Outcome.APPLIED ? Future.succeededFuture(new Reload(result, true))
@@ -176,15 +178,11 @@ final class HaproxyFileWriter implements LbWriter {
         if (text.equals(AtomicFile.read(service.lb().file()))) {
           return new FileWrite(Outcome.UNCHANGED, System.nanoTime() - start, null);
         }
-        String invalid = LbFile.validate(service.lb(), text);
-        if (invalid != null) {
-          return new FileWrite(Outcome.FAILED, System.nanoTime() - start, invalid);
-        }
-        AtomicFile.write(service.lb().file(), text);
-        return new FileWrite(Outcome.APPLIED, System.nanoTime() - start, null);
+        String error = control.install(service, set, text);
+        return new FileWrite(error == null ? Outcome.APPLIED : Outcome.FAILED, System.nanoTime() - start, error);
       } catch (IOException e) {
         return new FileWrite(Outcome.FAILED, System.nanoTime() - start,
-            "cannot write " + service.lb().file() + ": " + e.getMessage());
+            "cannot read " + service.lb().file() + ": " + e.getMessage());
       }
     }, false);
   }

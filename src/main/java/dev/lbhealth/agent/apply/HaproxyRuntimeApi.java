@@ -31,17 +31,21 @@ final class HaproxyRuntimeApi {
 
   private final Vertx vertx;
   private final String endpoint;
+  /** The line that opens each conversation (the apply helper's {@code runtime SERVICE}), or null. */
+  private final String opening;
   private final Duration timeout;
   private final NetClient client;
   private Future<?> tail = Future.succeededFuture();
 
   /**
-   * @param endpoint a Unix socket path, or host:port of a TCP stats socket
+   * @param endpoint a Unix socket path, or host:port of a TCP stats socket; and the line that
+   *     opens each conversation there, if any
    * @param timeout how long one exchange may take, connect included
    */
-  HaproxyRuntimeApi(Vertx vertx, String endpoint, Duration timeout) {
+  HaproxyRuntimeApi(Vertx vertx, LbControl.RuntimeEndpoint endpoint, Duration timeout) {
     this.vertx = vertx;
-    this.endpoint = endpoint;
+    this.endpoint = endpoint.address();
+    this.opening = endpoint.opening();
     this.timeout = timeout;
     this.client = vertx.createNetClient(new NetClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis())));
   }
@@ -118,7 +122,7 @@ final class HaproxyRuntimeApi {
           answer.tryComplete(answers);
         }
       });
-      StringBuilder out = new StringBuilder("prompt\n");
+      StringBuilder out = new StringBuilder(opening == null ? "" : opening + "\n").append("prompt\n");
       commands.forEach(c -> out.append(c).append('\n'));
       socket.write(out.append("quit\n").toString());
     });

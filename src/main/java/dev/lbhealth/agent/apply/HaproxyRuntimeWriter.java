@@ -58,16 +58,16 @@ final class HaproxyRuntimeWriter implements LbWriter, DriftCheck.Backend {
    */
   private String lbProblem;
 
-  HaproxyRuntimeWriter(Vertx vertx, Timers timers, ServiceConfig service, ApplyListener listener) {
+  HaproxyRuntimeWriter(Vertx vertx, Timers timers, ServiceConfig service, ApplyListener listener, LbControl control) {
     this.vertx = vertx;
     this.timers = timers;
     this.drains = new Drains(timers, service.lb().drainTimeout());
     this.service = service;
     this.backend = service.lb().upstream();
     this.listener = listener;
-    this.api = new HaproxyRuntimeApi(vertx, service.lb().runtimeApi(), service.lb().commandTimeout());
+    this.api = new HaproxyRuntimeApi(vertx, control.runtimeApi(service), service.lb().commandTimeout());
     this.session = new RuntimeSession(api, backend);
-    this.file = new HaproxyFileWriter(vertx, service);
+    this.file = new HaproxyFileWriter(vertx, service, control);
     this.follower = new FileFollower(vertx, service, file, listener);
     this.hostNames = new HostNames(vertx, service.name());
     this.drift = new DriftCheck(vertx, timers, service, this, listener);

@@ -14,15 +14,19 @@ public final class LbWriters {
 
   /** Call on the agent's context: a Runtime API writer keeps its timers there. */
   public static LbWriter forService(Vertx vertx, ServiceConfig service, ApplyListener listener) {
-    return forService(vertx, new VertxTimers(vertx), service, listener);
+    return forService(vertx, new VertxTimers(vertx), service, listener, LbControl.local());
   }
 
-  /** With the agent's timers: a Runtime API writer's drains and drain polls go by them. */
-  public static LbWriter forService(Vertx vertx, Timers timers, ServiceConfig service, ApplyListener listener) {
+  /**
+   * With the agent's timers (a Runtime API writer's drains and drain polls go by them), reaching
+   * the LB through {@code control}: in this process, or through the apply helper.
+   */
+  public static LbWriter forService(Vertx vertx, Timers timers, ServiceConfig service, ApplyListener listener,
+      LbControl control) {
     return switch (service.lb().kind()) {
-      case HAPROXY -> service.lb().runtimeApi() == null ? new HaproxyFileWriter(vertx, service)
-          : new HaproxyRuntimeWriter(vertx, timers, service, listener);
-      case NGINX -> new NginxWriter(vertx, service);
+      case HAPROXY -> service.lb().runtimeApi() == null ? new HaproxyFileWriter(vertx, service, control)
+          : new HaproxyRuntimeWriter(vertx, timers, service, listener, control);
+      case NGINX -> new NginxWriter(vertx, service, control);
     };
   }
 

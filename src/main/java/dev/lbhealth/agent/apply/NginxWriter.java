@@ -24,6 +24,7 @@ import java.util.concurrent.locks.LockSupport;
 final class NginxWriter implements LbWriter {
   private final Vertx vertx;
   private final ServiceConfig service;
+  private final LbControl control;
   private final Renderer renderer;
   private static final Path PROC = Path.of("/proc");
   private static final long MAX_RELOAD_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
@@ -41,13 +42,14 @@ final class NginxWriter implements LbWriter {
   /** A stopped nginx is brought back (the reload command) at most every 5 s. */
   private final Throttle recovery = new Throttle(System::nanoTime, Duration.ofSeconds(5), 1);
 
-  public NginxWriter(Vertx vertx, ServiceConfig service) {
-    this(vertx, service, new NginxRenderer());
+  NginxWriter(Vertx vertx, ServiceConfig service, LbControl control) {
+    this(vertx, service, control, new NginxRenderer());
   }
 
-  NginxWriter(Vertx vertx, ServiceConfig service, Renderer renderer) {
+  NginxWriter(Vertx vertx, ServiceConfig service, LbControl control, Renderer renderer) {
     this.vertx = vertx;
     this.service = service;
+    this.control = control;
     this.renderer = renderer;
     this.budget = new Throttle(System::nanoTime, service.lb().minReloadInterval(), 2);
     this.liveTimer = vertx.setPeriodic(service.lb().driftCheck().toMillis(), id -> lookForMaster());
@@ -86,7 +88,7 @@ final class NginxWriter implements LbWriter {
       if (lbProblem == null) {
         lbProblem = gone + "; bringing it back with the reload command";
       }
-      String error = Commands.run(service.lb().reload(), service.lb().commandTimeout());
+      String error = control.reload(service);
       long deadline = System.nanoTime() + Math.min(service.lb().commandTimeout().toNanos(), MAX_RELOAD_WAIT_NANOS);
       while (NginxWorkers.count(PROC, service.lb().configRoot()).masterPid() < 0) {
         if (System.nanoTime() > deadline) {
@@ -144,7 +146,7 @@ final class NginxWriter implements LbWriter {
           + cap + "): waiting for their connections to end"));
     }
     budget.spend();
-    String error = LbFile.installAndReload(service.lb(), text, onDisk);
+    String error = control.installAndReload(service, set, text, onDisk);
     if (error == null && workers.masterPid() > 0) {
       error = awaitNewWorkers(workers, onDisk);
     }
@@ -172,17 +174,8 @@ final class NginxWriter implements LbWriter {
       }
       LockSupport.parkNanos(RELOAD_POLL_NANOS);
     } while (System.nanoTime() < deadline);
-    String restored;
-    try {
-      if (previous == null) {
-        java.nio.file.Files.deleteIfExists(service.lb().file());
-      } else {
-        AtomicFile.write(service.lb().file(), previous);
-      }
-      restored = "the previous file is back";
-    } catch (IOException e) {
-      restored = "and putting the previous file back failed: " + e.getMessage();
-    }
+    String notRestored = control.restore(service, previous);
+    String restored = notRestored == null ? "the previous file is back" : "and putting the previous file back failed: " + notRestored;
     return now.masterPid() < 0
         ? "nginx is not running after the reload; " + restored
         : "the reload command succeeded but nginx did not load the file (its workers are the ones from before the reload;"

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
     description = "Keeps an HAProxy upstream list pointed at the nodes that really run a hostPort pod.",
-    subcommands = {RunCommand.class, CheckConfigCommand.class, DryRunCommand.class, ReloadCommand.class},
+    subcommands = {RunCommand.class, CheckConfigCommand.class, DryRunCommand.class, ReloadCommand.class, ApplyHelperCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure", "2:invalid configuration or usage"})
 public final class Main implements Runnable {

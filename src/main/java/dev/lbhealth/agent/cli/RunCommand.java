@@ -1,5 +1,6 @@
 package dev.lbhealth.agent.cli;
 
+import dev.lbhealth.agent.apply.LbControl;
 import dev.lbhealth.agent.Agent;
 import dev.lbhealth.agent.status.StatusJson;
 import dev.lbhealth.agent.config.AgentConfig;
@@ -31,6 +32,11 @@ final class RunCommand implements Callable<Integer> {
       description = "where each config re-read's outcome goes, for 'reload' (default: $RUNTIME_DIRECTORY/config-reload.json, none outside systemd)")
   Path reloadOutcome;
 
+  @Option(names = "--apply-helper", paramLabel = "SOCKET",
+      description = "reach the LB's files, reload and Runtime API only through the apply helper listening on SOCKET"
+          + " (the packaged unit does: the agent's user then can write nothing the LB loads)")
+  Path applyHelper;
+
   @Override
   public Integer call() throws Exception {
     AgentConfig loaded = Configs.loadOrReport(config);
@@ -53,7 +59,7 @@ final class RunCommand implements Callable<Integer> {
         .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
         .build();
     SystemdNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv());
-    Agent agent = new Agent(loaded, systemd, metrics);
+    Agent agent = new Agent(loaded, systemd, metrics, applyHelper == null ? LbControl.local() : LbControl.helper(applyHelper));
     try {
       vertx.deployVerticle(agent).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {

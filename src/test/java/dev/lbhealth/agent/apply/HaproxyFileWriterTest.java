@@ -91,7 +91,7 @@ class HaproxyFileWriterTest {
   @Test
   void writesAValidFileReloadsOnceAndSkipsAnUnchangedSet() throws Exception {
     ServiceConfig s = service("echo reload >> " + reloads);
-    HaproxyFileWriter writer = new HaproxyFileWriter(vertx, s);
+    HaproxyFileWriter writer = new HaproxyFileWriter(vertx, s, LbControl.local());
     ApplyResult first = get(writer.apply(only(s, 0)));
     assertEquals(Outcome.APPLIED, first.outcome(), first.errors().toString());
     assertEquals("reload", first.method());
@@ -110,7 +110,7 @@ class HaproxyFileWriterTest {
   @Test
   void keepsLastGoodFileWhenValidationFails() throws Exception {
     ServiceConfig s = service("echo reload >> " + reloads);
-    HaproxyFileWriter writer = new HaproxyFileWriter(vertx, s);
+    HaproxyFileWriter writer = new HaproxyFileWriter(vertx, s, LbControl.local());
     assertEquals(Outcome.APPLIED, get(writer.apply(only(s, 0))).outcome());
     String good = Files.readString(s.lb().file());
     // The operator's main config now defines a backend of the same name: any new file is refused.
@@ -128,11 +128,11 @@ class HaproxyFileWriterTest {
   @Test
   void restoresThePreviousFileWhenTheReloadFails() throws Exception {
     ServiceConfig good = service("true");
-    assertEquals(Outcome.APPLIED, get(new HaproxyFileWriter(vertx, good).apply(only(good, 0))).outcome());
+    assertEquals(Outcome.APPLIED, get(new HaproxyFileWriter(vertx, good, LbControl.local()).apply(only(good, 0))).outcome());
     String before = Files.readString(good.lb().file());
 
     ServiceConfig failing = service("echo cannot reload >&2; exit 3");
-    ApplyResult result = get(new HaproxyFileWriter(vertx, failing).apply(only(failing, 1)));
+    ApplyResult result = get(new HaproxyFileWriter(vertx, failing, LbControl.local()).apply(only(failing, 1)));
     assertEquals(Outcome.FAILED, result.outcome());
     assertEquals(List.of("reload failed, previous file restored: 'echo cannot reload >&2; exit 3' exited 3: cannot reload"), result.errors());
     assertEquals(before, Files.readString(good.lb().file()));
@@ -141,7 +141,7 @@ class HaproxyFileWriterTest {
   @Test
   void leavesNoFileWhenTheFirstReloadFails() throws Exception {
     ServiceConfig s = service("false");
-    assertEquals(Outcome.FAILED, get(new HaproxyFileWriter(vertx, s).apply(only(s, 0))).outcome());
+    assertEquals(Outcome.FAILED, get(new HaproxyFileWriter(vertx, s, LbControl.local()).apply(only(s, 0))).outcome());
     assertNull(AtomicFile.read(s.lb().file()));
   }
 
@@ -173,7 +173,7 @@ class HaproxyFileWriterTest {
   @Test
   void emptySetStillPassesHaproxyCheck() throws Exception {
     ServiceConfig s = service("true");
-    ApplyResult result = get(new HaproxyFileWriter(vertx, s).apply(only(s)));
+    ApplyResult result = get(new HaproxyFileWriter(vertx, s, LbControl.local()).apply(only(s)));
     assertEquals(Outcome.APPLIED, result.outcome(), result.errors().toString());
     assertTrue(Files.readString(s.lb().file()).contains("server copernicus 127.0.0.2:9890 disabled\n"));
   }

@@ -61,12 +61,12 @@ class NginxReloadCheckTest {
       nginx.writeUnmanaged(SeedScenario.NODES, 9890);
       nginx.start();
       ServiceConfig real = service(nginx, null);
-      ApplyResult loaded = get(new NginxWriter(vertx, real).apply(set(real, 0)));
+      ApplyResult loaded = get(new NginxWriter(vertx, real, LbControl.local()).apply(set(real, 0)));
       assertEquals(Outcome.APPLIED, loaded.outcome(), loaded.errors().toString());
       String running = Files.readString(nginx.lbFile());
 
       ServiceConfig silent = service(nginx, "true"); // exits 0, tells nginx nothing
-      ApplyResult notLoaded = get(new NginxWriter(vertx, silent).apply(set(silent, 1)));
+      ApplyResult notLoaded = get(new NginxWriter(vertx, silent, LbControl.local()).apply(set(silent, 1)));
       assertEquals(Outcome.FAILED, notLoaded.outcome());
       assertTrue(notLoaded.errors().get(0).contains("nginx did not load the file"), notLoaded.errors().toString());
       assertEquals(running, Files.readString(nginx.lbFile()), "the file on disk is what nginx runs");

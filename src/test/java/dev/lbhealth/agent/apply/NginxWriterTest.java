@@ -97,14 +97,14 @@ class NginxWriterTest {
   @Test
   void streamAndHttpUpstreamsPassNginxTestAndReloadOnce() throws Exception {
     ServiceConfig stream = service("tcp", "stream.d", "127.0.0.1:30998");
-    NginxWriter writer = new NginxWriter(vertx, stream);
+    NginxWriter writer = new NginxWriter(vertx, stream, LbControl.local());
     ApplyResult first = get(writer.apply(set(stream, 0)));
     assertEquals(Outcome.APPLIED, first.outcome(), first.errors().toString());
     assertEquals(Outcome.UNCHANGED, get(writer.apply(set(stream, 0))).outcome());
     assertEquals(1, reloadCount(), "an unchanged file costs no reload");
 
     ServiceConfig http = service("http", "http.d", "127.0.0.1:30997");
-    ApplyResult httpResult = get(new NginxWriter(vertx, http).apply(set(http, 0, 1)));
+    ApplyResult httpResult = get(new NginxWriter(vertx, http, LbControl.local()).apply(set(http, 0, 1)));
     assertEquals(Outcome.APPLIED, httpResult.outcome(), httpResult.errors().toString());
   }
 
@@ -114,7 +114,7 @@ class NginxWriterTest {
         + "http {\n    access_log /var/log/nginx/access.log;\n    include " + root + "/http.d/*.conf;\n}\n");
     // A validate command that shows what it was given: the copy, as the error names it.
     ServiceConfig s = service("http", "http.d", "8080", "cat {root}/nginx.conf; exit 1");
-    String error = get(new NginxWriter(vertx, s).apply(set(s, 0))).errors().get(0);
+    String error = get(new NginxWriter(vertx, s, LbControl.local()).apply(set(s, 0))).errors().get(0);
     assertTrue(error.contains("pid " + root + "/.pid;"), error);
     assertTrue(error.contains("error_log " + root + "/.error_log warn;"), error);
     assertTrue(error.contains("access_log " + root + "/.access_log;"), error);
@@ -124,7 +124,7 @@ class NginxWriterTest {
   @Test
   void emptySetStillPassesNginxTest() throws Exception {
     ServiceConfig s = service("tcp", "stream.d", "127.0.0.1:30998");
-    ApplyResult result = get(new NginxWriter(vertx, s).apply(set(s)));
+    ApplyResult result = get(new NginxWriter(vertx, s, LbControl.local()).apply(set(s)));
     assertEquals(Outcome.APPLIED, result.outcome(), result.errors().toString());
     assertTrue(Files.readString(s.lb().file()).contains("server 127.0.0.2:9890 down; # copernicus"));
   }
@@ -132,10 +132,10 @@ class NginxWriterTest {
   @Test
   void rendererFaultIsCaughtByNginxTestAndTheOldFileStays() throws Exception {
     ServiceConfig s = service("tcp", "stream.d", "127.0.0.1:30998");
-    assertEquals(Outcome.APPLIED, get(new NginxWriter(vertx, s).apply(set(s, 0))).outcome());
+    assertEquals(Outcome.APPLIED, get(new NginxWriter(vertx, s, LbControl.local()).apply(set(s, 0))).outcome());
     String good = Files.readString(s.lb().file());
 
-    NginxWriter faulty = new NginxWriter(vertx, s, (service, set) -> new NginxRenderer().render(service, set)
+    NginxWriter faulty = new NginxWriter(vertx, s, LbControl.local(), (service, set) -> new NginxRenderer().render(service, set)
         .replace("max_fails=1", "max_fails=banana"));
     ApplyResult result = get(faulty.apply(set(s, 1)));
     assertEquals(Outcome.FAILED, result.outcome());
