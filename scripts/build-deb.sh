@@ -13,11 +13,11 @@ fi
 root=target/deb/root
 rm -rf target/deb
 install -d -m 0755 "$root/DEBIAN" "$root/usr/share/lb-health-agent/systemd" "$root/lib/systemd/system" \
-  "$root/usr/share/polkit-1/rules.d" "$root/etc/lb-health-agent" "$root/usr/share/doc/lb-health-agent/examples"
+  "$root/etc/lb-health-agent" "$root/usr/share/doc/lb-health-agent/examples"
 install -m 0644 target/lb-health-agent.jar "$root/usr/share/lb-health-agent/"
-install -m 0644 systemd/lb-health-agent.service "$root/lib/systemd/system/"
+install -m 0644 systemd/lb-health-agent.service systemd/lb-health-agent-apply.service systemd/lb-health-agent-apply.socket \
+  "$root/lib/systemd/system/"
 install -m 0644 systemd/lb-health-agent.service.d/nginx.conf "$root/usr/share/lb-health-agent/systemd/nginx.conf"
-install -m 0644 src/deb/50-lb-health-agent.rules "$root/usr/share/polkit-1/rules.d/"
 install -m 0644 config/haproxy-seed.yaml "$root/etc/lb-health-agent/agent.yaml"
 install -m 0644 config/*.yaml "$root/usr/share/doc/lb-health-agent/examples/"
 install -m 0644 src/deb/copyright "$root/usr/share/doc/lb-health-agent/"

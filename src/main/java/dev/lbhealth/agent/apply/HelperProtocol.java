@@ -71,6 +71,9 @@ public final class HelperProtocol {
   /** The first line of a request. */
   public static Request header(String line) throws Refused {
     String[] w = words(line, "request");
+    if (!List.of("apply", "reload", "restore", "runtime").contains(w[0])) {
+      throw new Refused("unknown request '" + printable(w[0]) + "' (apply, reload, restore or runtime)");
+    }
     String service = w.length > 1 ? w[1] : null;
     if (service != null && !Names.isName(service)) {
       throw new Refused("service name '" + printable(service) + "' in '" + printable(line) + "': not a name (" + Names.NAME_RULE + ")");

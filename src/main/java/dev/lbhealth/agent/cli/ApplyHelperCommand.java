@@ -28,14 +28,14 @@ final class ApplyHelperCommand implements Callable<Integer> {
   String peerUser;
 
   @Option(names = "--socket", paramLabel = "PATH",
-      description = "bind this Unix socket (mode 0660) instead of using the one systemd passes on standard input")
+      description = "bind this Unix socket (mode 0660, group the peer user's) instead of using the one systemd passes on standard input")
   Path socket;
 
   @Override
   public Integer call() throws Exception {
     ServerSocketChannel server;
     try {
-      server = socket == null ? inherited() : ApplyHelper.bind(socket);
+      server = socket == null ? inherited() : ApplyHelper.bind(socket, peerUser);
     } catch (IOException e) {
       LOG.error("apply helper: {}", e.getMessage());
       return Main.EXIT_FAILURE;

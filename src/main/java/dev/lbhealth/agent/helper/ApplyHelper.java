@@ -78,10 +78,23 @@ public final class ApplyHelper implements AutoCloseable {
 
   /** Binds a Unix socket at {@code path} (mode 0660), replacing a stale one. */
   public static ServerSocketChannel bind(java.nio.file.Path path) throws IOException {
+    return bind(path, null);
+  }
+
+  /**
+   * Binds a Unix socket at {@code path} (mode 0660), replacing a stale one.
+   *
+   * @param group the socket's group (the agent's), or null to leave it
+   */
+  public static ServerSocketChannel bind(java.nio.file.Path path, String group) throws IOException {
     java.nio.file.Files.deleteIfExists(path);
     ServerSocketChannel server = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
     server.bind(java.net.UnixDomainSocketAddress.of(path));
     java.nio.file.Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+    if (group != null) {
+      java.nio.file.Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class)
+          .setGroup(path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
+    }
     return server;
   }
 
@@ -129,6 +142,10 @@ public final class ApplyHelper implements AutoCloseable {
       if (answer != null) {
         io.write(answer, System.nanoTime() + REQUEST_NANOS);
       }
+      // Read what the peer sent beyond what was needed (a refused request): closing on unread
+      // bytes would reset the connection before the peer has read the answer.
+      io.endOutput();
+      io.readAll(HelperProtocol.MAX_LINE * (HelperProtocol.MAX_SERVERS + 2), System.nanoTime() + REQUEST_NANOS);
     } catch (IOException | RuntimeException e) {
       LOG.warn("a request ended badly: {}", e.toString());
     }

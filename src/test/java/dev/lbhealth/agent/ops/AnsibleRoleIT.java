@@ -122,14 +122,18 @@ class AnsibleRoleIT {
     assertFile(UNIT.toString(), "root", "root", "rw-r--r--");
     assertFalse(Files.exists(Path.of("/etc/systemd/system/lb-health-agent.service")), "no older unit shadows the package's");
     assertFile("/etc/systemd/system/lb-health-agent.service.d/site.conf", "root", "root", "rw-r--r--");
-    assertFile("/usr/share/polkit-1/rules.d/50-lb-health-agent.rules", "root", "root", "rw-r--r--");
-    assertFile(LB_DIR.toString(), "lb-health-agent", "root", "rwxr-xr-x");
+    assertFile("/etc/systemd/system/lb-health-agent-apply.service.d/site.conf", "root", "root", "rw-r--r--");
+    assertFalse(Files.exists(Path.of("/usr/share/polkit-1/rules.d/50-lb-health-agent.rules")), "no polkit rule (the package had one before 0.2.0)");
+    assertFile(LB_DIR.toString(), "root", "root", "rwxr-xr-x");
     if (iface != null) {
       assertFile("/etc/keepalived/keepalived.conf", "root", "root", "rw-r-----");
     }
     assertEquals(Files.readString(Path.of("systemd/lb-health-agent.service")), Files.readString(UNIT), "the repository's unit is installed");
-    assertTrue(Files.readString(Path.of("/etc/systemd/system/lb-health-agent.service.d/site.conf"))
-        .contains("ReadWritePaths=" + LB_DIR + "\n"));
+    assertTrue(Files.readString(Path.of("/etc/systemd/system/lb-health-agent-apply.service.d/site.conf"))
+        .contains("ReadWritePaths=-" + LB_DIR + "\n"), "the apply helper may write the site's LB folder");
+    assertFalse(Files.readString(Path.of("/etc/systemd/system/lb-health-agent.service.d/site.conf")).contains("ReadWritePaths"),
+        "the agent may write none");
+    assertFalse(Shell.run(dir, "id", "-nG", "lb-health-agent").out().contains("haproxy"), "the agent's user is not in group haproxy");
     assertTrue(Shell.run(dir, "getent", "passwd", "lb-health-agent").out().strip().endsWith(":/usr/sbin/nologin"));
   }
 
@@ -152,13 +156,20 @@ class AnsibleRoleIT {
 
   @Test
   @Order(3)
-  void theAgentRunsAsTheInstalledUnitWouldAndReportsHealthy() throws Exception {
+  void theAgentRunsAsTheInstalledUnitsWouldAndReportsHealthy() throws Exception {
     List<String> unit = Files.readAllLines(UNIT);
     String user = value(unit, "User=");
+    // The apply helper as root, as its unit runs it, but on a socket of its own binding (no systemd here).
+    List<String> helperUnit = Files.readAllLines(Path.of("/lib/systemd/system/lb-health-agent-apply.service"));
+    String socket = value(unit, "ExecStart=").replaceAll(".*--apply-helper (\\S+).*", "$1");
+    List<String> helperCommand = new ArrayList<>(Arrays.asList(value(helperUnit, "ExecStart=").split(" ")));
+    helperCommand.addAll(List.of("--socket", socket));
+    Process helper = new ProcessBuilder(helperCommand).redirectErrorStream(true).redirectOutput(dir.resolve("helper.log").toFile()).start();
     List<String> command = new ArrayList<>(List.of("runuser", "-u", user, "--"));
     command.addAll(Arrays.asList(value(unit, "ExecStart=").split(" ")));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile());
     builder.environment().putAll(Map.of("LOG_LEVEL", value(unit, "Environment=LOG_LEVEL=")));
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(Path.of(socket)));
     Process agent = builder.start();
     try {
       HttpClient http = HttpClient.newHttpClient();
@@ -166,11 +177,16 @@ class AnsibleRoleIT {
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
           .until(() -> http.send(healthz, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
       PosixFileAttributes written = Files.readAttributes(LB_DIR.resolve("rsync-ssh.cfg"), PosixFileAttributes.class);
-      assertEquals(user, written.owner().getName(), "the LB file is written by the agent's own user");
+      assertEquals("root", written.owner().getName(), "the LB file is written by the apply helper, not the agent's user");
+      assertEquals(1, Shell.run(dir, "runuser", "-u", user, "--", "touch", LB_DIR.resolve("zz.cfg").toString()).exit(),
+          "the agent's user cannot write the LB's folder");
     } finally {
-      agent.destroy();
-      agent.waitFor(15, TimeUnit.SECONDS);
-      agent.destroyForcibly();
+      for (Process p : List.of(agent, helper)) {
+        p.destroy();
+        p.waitFor(15, TimeUnit.SECONDS);
+        p.destroyForcibly();
+      }
+      Files.deleteIfExists(Path.of(socket));
     }
     assertTrue(Files.readString(dir.resolve("agent.log")).contains("ready: every service's first apply succeeded"));
   }

@@ -24,10 +24,12 @@ class DebianPackageIT {
   }
 
   @Test
-  void holdsTheAgentItsUnitPolkitRuleAndAConffile() throws Exception {
+  void holdsTheAgentItsUnitsAndAConffileButNoPolkitRule() throws Exception {
     String contents = Shell.run(Path.of("."), "dpkg-deb", "--contents", DEB.toString()).out();
+    assertTrue(!contents.contains("polkit"), "the agent's user reloads nothing: " + contents);
     for (String path : List.of("./usr/share/lb-health-agent/lb-health-agent.jar", "./lib/systemd/system/lb-health-agent.service",
-        "./usr/share/lb-health-agent/systemd/nginx.conf", "./usr/share/polkit-1/rules.d/50-lb-health-agent.rules",
+        "./lib/systemd/system/lb-health-agent-apply.service", "./lib/systemd/system/lb-health-agent-apply.socket",
+        "./usr/share/lb-health-agent/systemd/nginx.conf",
         "./etc/lb-health-agent/agent.yaml", "./usr/share/doc/lb-health-agent/copyright", "./usr/share/doc/lb-health-agent/changelog.gz")) {
       assertTrue(contents.contains(path + "\n"), path + " in " + contents);
     }

@@ -26,14 +26,17 @@ import org.junit.jupiter.api.Test;
  * saying why.
  */
 class RealSystemdIT {
-  private static final Path SHARE = Path.of("target/nspawn-share").toAbsolutePath();
-  private static final String DEB = "lb-health-agent_" + Version.get() + "_all.deb";
+  static final Path SHARE = Path.of("target/nspawn-share").toAbsolutePath();
+  static final String DEB = "lb-health-agent_" + Version.get() + "_all.deb";
   private static final String AGENT = "java -jar /usr/share/lb-health-agent/lb-health-agent.jar";
-  private static Path rootfs;
+  static Path rootfs;
   private static long startedNanos;
 
   @BeforeAll
   static void rootFileSystem() throws Exception {
+    if (rootfs != null) {
+      return; // made for another class of container tests in this JVM
+    }
     String unavailable = NspawnContainer.unavailable();
     if (unavailable != null) {
       System.out.println("RealSystemdIT skipped: " + unavailable);
@@ -46,7 +49,7 @@ class RealSystemdIT {
     System.out.printf("root file system %s ready after %.1f s%n", rootfs, (System.nanoTime() - startedNanos) / 1e9);
     Files.createDirectories(SHARE);
     Files.copy(Path.of("target", DEB), SHARE.resolve(DEB), StandardCopyOption.REPLACE_EXISTING);
-    for (String script : new String[] {"pretend-pod.py", "lb-client.py"}) {
+    for (String script : new String[] {"pretend-pod.py", "lb-client.py", "helper-request.py"}) {
       Files.copy(Path.of("src/test/resources/nspawn", script), SHARE.resolve(script), StandardCopyOption.REPLACE_EXISTING);
     }
   }
@@ -66,7 +69,7 @@ class RealSystemdIT {
     return m.group(1).replace("172.16.17.253", "127.0.0.2").replace("172.16.17.254", "127.0.0.3").replace("172.16.17.252", "127.0.0.4");
   }
 
-  private static void pod(NspawnContainer box, String node, String address, int port, boolean up) throws Exception {
+  static void pod(NspawnContainer box, String node, String address, int port, boolean up) throws Exception {
     String unit = "pod-" + node + "-" + port;
     Shell r = up
         ? box.exec("systemd-run", "--quiet", "--unit=" + unit, "--collect", "python3", "/mnt/host/pretend-pod.py", address, String.valueOf(port), node)
@@ -75,7 +78,7 @@ class RealSystemdIT {
   }
 
   /** Connects through the LB's frontend; the node that answered, or FAIL... */
-  private static String client(NspawnContainer box) throws Exception {
+  static String client(NspawnContainer box) throws Exception {
     return box.exec("python3", "/mnt/host/lb-client.py", "127.0.0.1", "30036").out().strip();
   }
 
@@ -85,7 +88,7 @@ class RealSystemdIT {
    * in ten reads in a row (a blind agent plus fail-open and redispatch still lets clients through).
    */
   /** Waits until the agent's journal has {@code line}; if it never does, the journal is in the failure. */
-  private static void inJournal(NspawnContainer box, String what, String line) throws Exception {
+  static void inJournal(NspawnContainer box, String what, String line) throws Exception {
     try {
       waitFor(Duration.ofSeconds(15), what, () -> journal(box).contains(line));
     } catch (org.awaitility.core.ConditionTimeoutException e) {
@@ -95,7 +98,7 @@ class RealSystemdIT {
     }
   }
 
-  private static void believes(NspawnContainer box, String podNode) throws Exception {
+  static void believes(NspawnContainer box, String podNode) throws Exception {
     String[] last = {""};
     try {
       waitFor(Duration.ofSeconds(15), "the agent to see the pod on " + podNode, () -> {
@@ -129,15 +132,15 @@ class RealSystemdIT {
     }
   }
 
-  private static String show(NspawnContainer box, String property) throws Exception {
+  static String show(NspawnContainer box, String property) throws Exception {
     return box.exec("systemctl", "show", "-p", property, "--value", "lb-health-agent").out().strip();
   }
 
-  private static String journal(NspawnContainer box) throws Exception {
+  static String journal(NspawnContainer box) throws Exception {
     return box.exec("journalctl", "-u", "lb-health-agent", "--no-pager", "-o", "cat").out();
   }
 
-  private static Shell install(NspawnContainer box, String lb) throws Exception {
+  static Shell install(NspawnContainer box, String lb) throws Exception {
     Files.writeString(SHARE.resolve("by-hand-" + lb + ".sh"), "set -euo pipefail\ncd /mnt/host\n" + byHand(lb));
     return box.exec("bash", "/mnt/host/by-hand-" + lb + ".sh");
   }
@@ -196,7 +199,7 @@ class RealSystemdIT {
       assertEquals(mainPid, show(box, "MainPID"));
       assertEquals("newton", client(box));
 
-      // A valid one that needs a reload: a second service, a new backend, through polkit's reload-or-restart.
+      // A valid one that needs a reload: a second service, a new backend, written and reloaded by the apply helper.
       pod(box, "copernicus", "127.0.0.2", 9891, true);
       assertEquals(0, box.bash("""
           cp /root/good.yaml /etc/lb-health-agent/agent.yaml && cat >> /etc/lb-health-agent/agent.yaml <<'YAML'
