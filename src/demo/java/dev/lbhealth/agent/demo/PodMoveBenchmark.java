@@ -43,7 +43,9 @@ public final class PodMoveBenchmark {
       Bench.await(seed.pod(nodes.get(0)).start());
       seed.writeUnmanagedBackend();
       seed.lb().start();
-      Agent agent = new Agent(seed.agentConfig(policy));
+      Path config = Files.writeString(dir.resolve("agent.yaml"), seed.agentConfigYaml(policy));
+      Agent agent = new Agent(seed.agentConfig(policy), dev.lbhealth.agent.systemd.SystemdNotifier.fromEnvironment(java.util.Map.of()),
+          dev.lbhealth.agent.status.AgentMetrics.prometheus(), ApplyHelperProcess.control(config, dir));
       Bench.await(vertx.deployVerticle(agent));
       LbProcess lb = seed.lb();
       Bench.waitUntil(() -> lb.inRotation().equals(List.of(nodes.get(0))), 10_000);

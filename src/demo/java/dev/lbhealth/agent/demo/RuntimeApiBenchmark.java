@@ -68,7 +68,8 @@ public final class RuntimeApiBenchmark {
           fileWrites.add(new double[] {m.body().getJsonObject("file").getDouble("durationMs")});
         }
       });
-      Agent agent = new Agent(dev.lbhealth.agent.config.ConfigLoader.load(config));
+      Agent agent = new Agent(dev.lbhealth.agent.config.ConfigLoader.load(config), dev.lbhealth.agent.systemd.SystemdNotifier.fromEnvironment(java.util.Map.of()),
+          dev.lbhealth.agent.status.AgentMetrics.prometheus(), ApplyHelperProcess.control(config, dir));
       agent.followEvents(); // the listener above reads the service in apply events
       Bench.await(vertx.deployVerticle(agent));
       Bench.waitUntil(() -> agent.firstApplyDone() && haproxy.workerPids().size() == 1, 10_000);

@@ -21,13 +21,13 @@ import java.nio.file.Path;
  */
 public final class SocketIo implements Closeable {
   private final SocketChannel channel;
-  private final Selector selector;
+  /** Opened at the first wait: most writes and many reads need none. */
+  private Selector selector;
   private final ByteBuffer in = ByteBuffer.allocate(8192).flip();
 
   private SocketIo(SocketChannel channel) throws IOException {
     this.channel = channel;
     channel.configureBlocking(false);
-    this.selector = Selector.open();
   }
 
   /** Wraps an accepted (or connected) channel. */
@@ -136,6 +136,9 @@ public final class SocketIo implements Closeable {
   }
 
   private void await(int op, long deadlineNanos, String doing) throws IOException {
+    if (selector == null) {
+      selector = Selector.open();
+    }
     SelectionKey key = channel.keyFor(selector);
     if (key == null) {
       key = channel.register(selector, op);
@@ -152,7 +155,9 @@ public final class SocketIo implements Closeable {
   @Override
   public void close() throws IOException {
     try {
-      selector.close();
+      if (selector != null) {
+        selector.close();
+      }
     } finally {
       channel.close();
     }

@@ -49,6 +49,8 @@ public final class ApplyHelper implements AutoCloseable {
   /** Per service: what its last apply replaced (empty: no file), for a restore. */
   private final Map<String, Optional<String>> replaced = new ConcurrentHashMap<>();
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  /** Per backend: its gate, whose patterns are compiled once. */
+  private final Map<String, RuntimeGate> gates = new ConcurrentHashMap<>();
 
   /**
    * @param server the listening Unix socket (systemd's, or one bound for a test)
@@ -163,13 +165,15 @@ public final class ApplyHelper implements AutoCloseable {
     }
     HelperProtocol.Request request = HelperProtocol.header(first);
     ServiceConfig service = service(request.service());
+    if (request instanceof HelperProtocol.Runtime) {
+      // No file is touched: never held behind a validate or reload of the same service.
+      return runtime(io, service, lines(io, deadline, MAX_RUNTIME_LINES, "quit"));
+    }
     synchronized (locks.computeIfAbsent(service.name(), k -> new Object())) {
       if (request instanceof HelperProtocol.Apply a) {
         return apply(a, service, lines(io, deadline, HelperProtocol.MAX_SERVERS + 2, "end"));
       } else if (request instanceof HelperProtocol.Restore r) {
         return restore(r, service);
-      } else if (request instanceof HelperProtocol.Runtime) {
-        return runtime(io, service, lines(io, deadline, MAX_RUNTIME_LINES, "quit"));
       }
       LOG.info("service {}: running its reload command, as the agent asked", service.name());
       return verdict(LbControl.local().reload(service));
@@ -200,6 +204,7 @@ public final class ApplyHelper implements AutoCloseable {
       service = reread;
     }
     LbConfig lb = service.lb();
+    long start = System.nanoTime();
     String previous;
     try {
       previous = AtomicFile.read(lb.file());
@@ -210,8 +215,8 @@ public final class ApplyHelper implements AutoCloseable {
         : LbControl.local().install(service, set, text);
     if (error == null) {
       replaced.put(service.name(), Optional.ofNullable(previous));
-      LOG.info("service {}: {} {} ({} servers)", service.name(), request.reload() ? "wrote and reloaded" : "wrote", lb.file(),
-          set.size());
+      LOG.info("service {}: {} {} ({} servers) in {} ms", service.name(), request.reload() ? "validated, wrote and reloaded" : "validated and wrote",
+          lb.file(), set.size(), String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e6));
     } else {
       LOG.warn("service {}: {}", service.name(), error);
     }
@@ -247,7 +252,7 @@ public final class ApplyHelper implements AutoCloseable {
     if (socket == null) {
       throw new Refused("runtime " + service.name() + ": the service has no lb.runtime-api in " + config.source());
     }
-    RuntimeGate gate = new RuntimeGate(service.lb().upstream());
+    RuntimeGate gate = gates.computeIfAbsent(service.lb().upstream(), RuntimeGate::new);
     for (String line : lines) {
       gate.check(line);
     }
@@ -257,8 +262,9 @@ public final class ApplyHelper implements AutoCloseable {
       haproxy.write(String.join("\n", lines) + "\n", deadline);
       answer = haproxy.readAll(MAX_RUNTIME_ANSWER, deadline);
     } catch (IOException e) {
+      // The agent sees the conversation end before HAProxy's answers, with why.
       LOG.warn("service {}: runtime API {}: {}", service.name(), socket, e.getMessage());
-      return null; // the agent sees the conversation end early and says so
+      return "runtime API " + socket + ": " + e.getMessage() + "\n";
     }
     agent.write(answer, deadline);
     return null;
