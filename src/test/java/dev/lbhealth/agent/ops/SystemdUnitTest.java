@@ -43,7 +43,7 @@ class SystemdUnitTest {
   void securityRatesTheUnitsOkWithExposureAtMostTwo() throws Exception {
     // The repository's folder holds the nginx drop-in too: that is the nginx box's unit. The
     // apply helper runs as root (whoever writes what the LB's root master loads is root anyway),
-    // with two capabilities, a read-only system but for the LB's folders, and loopback only.
+    // with one capability, a read-only system but for the LB's folders, and loopback only.
     for (Path unit : new Path[] {haproxyOnly(), UNITS.resolve("lb-health-agent.service"), helperUnits()[0]}) {
       Shell security = Shell.run(dir, "systemd-analyze", "security", "--offline=yes", unit.toString());
       Matcher m = EXPOSURE.matcher(security.out());
