@@ -39,6 +39,8 @@ public final class HelperProtocol {
   public static final int MAX_LINE = 512;
   /** The most servers one apply may carry. */
   public static final int MAX_SERVERS = 100_000;
+  /** The most bytes one request may carry: 100,000 servers of typical names fit in half of it. */
+  public static final int MAX_REQUEST = 16 << 20;
 
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern PORT = Pattern.compile("[1-9][0-9]{0,4}");

@@ -273,10 +273,15 @@ public final class ApplyHelper implements AutoCloseable {
   /** The lines of a request up to and including {@code last}. */
   private static List<String> lines(SocketIo io, long deadline, int max, String last) throws Refused, IOException {
     List<String> lines = new ArrayList<>();
+    long bytes = 0;
     while (true) {
       String line = line(io, deadline);
       if (line == null) {
         throw new Refused("the request ended before '" + last + "'");
+      }
+      bytes += line.length() + 1;
+      if (bytes > HelperProtocol.MAX_REQUEST) {
+        throw new Refused("a request larger than " + HelperProtocol.MAX_REQUEST + " bytes");
       }
       lines.add(line);
       if (line.equals(last)) {

@@ -88,7 +88,10 @@ class ApplyHelperTest {
         }
       }
     }
-    return out.append(haproxy.runtime("show servers state rsync-ssh").replaceAll("(?m)^# .*$", ""))
+    // Each server's name, address, states and weights: not the seconds since its last change.
+    haproxy.runtime("show servers state rsync-ssh").lines().filter(l -> !l.startsWith("#") && l.contains(" "))
+        .map(l -> String.join(" ", java.util.Arrays.asList(l.split(" ")).subList(0, 9))).forEach(l -> out.append(l).append('\n'));
+    return out
         .append(haproxy.workerPids()).append(haproxy.reloads()).append(nginx.reloads()).toString();
   }
 
@@ -125,6 +128,8 @@ class ApplyHelperTest {
     refusals.put(apply("rsync-ssh", server("copernicus")), "the servers render to other text than the agent's");
     refusals.put("apply rsync-ssh reload " + "0".repeat(64) + "\nhealthy yes\n" + server("copernicus"), "the request ended before 'end'");
     refusals.put("apply rsync-ssh reload " + "0".repeat(64) + "\nhealthy yes\nserver " + "a".repeat(600) + "\nend\n", "a line longer than 512 bytes");
+    refusals.put(apply("rsync-ssh", ("server " + "n".repeat(60) + " " + "h".repeat(60) + "." + "h".repeat(60) + " " + hostPort + " ready\n")
+        .repeat(HelperProtocol.MAX_SERVERS)), "a request larger than " + HelperProtocol.MAX_REQUEST + " bytes");
     refusals.put("exec /bin/sh -c id\n", "unknown request 'exec'");
     refusals.put("reload rsync-ssh; id\n", "service name 'rsync-ssh;'");
     refusals.put("restore git-ssh none\n", "that is not what the helper's last apply of it replaced");
