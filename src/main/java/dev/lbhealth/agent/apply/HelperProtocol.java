@@ -80,29 +80,18 @@ public final class HelperProtocol {
     if (service != null && !Names.isName(service)) {
       throw new Refused("service name '" + printable(service) + "' in '" + printable(line) + "': not a name (" + Names.NAME_RULE + ")");
     }
-    switch (w[0]) {
-      case "apply":
-        if (w.length == 4 && (w[2].equals("reload") || w[2].equals("write")) && SHA.matcher(w[3]).matches()) {
-          return new Apply(service, w[2].equals("reload"), w[3]);
-        }
-        break;
-      case "reload":
-        if (w.length == 2) {
-          return new Reload(service);
-        }
-        break;
-      case "restore":
-        if (w.length == 3 && (w[2].equals("none") || SHA.matcher(w[2]).matches())) {
-          return new Restore(service, w[2].equals("none") ? null : w[2]);
-        }
-        break;
-      case "runtime":
-        if (w.length == 2) {
-          return new Runtime(service);
-        }
-        break;
-      default:
-        throw new Refused("unknown request '" + printable(w[0]) + "' (apply, reload, restore or runtime)");
+    boolean wellFormed = switch (w[0]) {
+      case "apply" -> w.length == 4 && (w[2].equals("reload") || w[2].equals("write")) && SHA.matcher(w[3]).matches();
+      case "restore" -> w.length == 3 && (w[2].equals("none") || SHA.matcher(w[2]).matches());
+      default -> w.length == 2; // reload, runtime
+    };
+    if (wellFormed) {
+      return switch (w[0]) {
+        case "apply" -> new Apply(service, w[2].equals("reload"), w[3]);
+        case "restore" -> new Restore(service, w[2].equals("none") ? null : w[2]);
+        case "reload" -> new Reload(service);
+        default -> new Runtime(service);
+      };
     }
     throw new Refused("malformed '" + printable(w[0]) + "' request: '" + printable(line) + "'");
   }
@@ -213,8 +202,10 @@ public final class HelperProtocol {
 
   /** An answer: its verdict word and the text after it. */
   record Answer(String verdict, String text) {
+    private static final Pattern FORM = Pattern.compile("(?s)(ok|failed|refused)(?:\\n(.*))?");
+
     static Answer parse(String raw) {
-      Matcher m = Pattern.compile("(?s)(ok|failed|refused)(?:\\n(.*))?").matcher(raw);
+      Matcher m = FORM.matcher(raw);
       return m.matches() ? new Answer(m.group(1), m.group(2) == null ? "" : m.group(2).strip())
           : new Answer("failed", "the apply helper answered '" + printable(raw.strip()) + "'");
     }

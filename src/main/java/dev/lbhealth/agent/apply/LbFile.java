@@ -104,11 +104,6 @@ final class LbFile {
     }
   }
 
-  /**
-   * Validates the text, puts it in place atomically and runs the reload command. If the reload
-   * fails, the previous text (or no file, if there was none) is put back, so the file on disk
-   * stays what the LB last loaded. Returns null on success, else what went wrong.
-   */
   /** Validates the text and puts it in place atomically, without a reload; null on success, else what went wrong. */
   static String install(LbConfig lb, String text) {
     String invalid = validate(lb, text);
@@ -123,6 +118,11 @@ final class LbFile {
     }
   }
 
+  /**
+   * Validates the text, puts it in place atomically and runs the reload command. If the reload
+   * fails, the previous text (or no file, if there was none) is put back, so the file on disk
+   * stays what the LB last loaded. Returns null on success, else what went wrong.
+   */
   static String installAndReload(LbConfig lb, String text, String previous) {
     String invalid = validate(lb, text);
     if (invalid != null) {

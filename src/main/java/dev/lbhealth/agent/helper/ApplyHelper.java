@@ -1,18 +1,26 @@
 package dev.lbhealth.agent.helper;
 
 import dev.lbhealth.agent.apply.AtomicFile;
-import dev.lbhealth.agent.apply.HelperProtocol;
 import dev.lbhealth.agent.apply.HelperProtocol.Refused;
+import dev.lbhealth.agent.apply.HelperProtocol;
 import dev.lbhealth.agent.apply.LbControl;
 import dev.lbhealth.agent.apply.LbWriters;
 import dev.lbhealth.agent.apply.SocketIo;
+import dev.lbhealth.agent.config.AgentConfig;
+import dev.lbhealth.agent.config.ConfigException;
 import dev.lbhealth.agent.config.LbConfig;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,18 +76,18 @@ public final class ApplyHelper implements AutoCloseable {
     });
   }
 
-  public static ApplyHelper of(java.nio.file.Path configFile, ServerSocketChannel server, String peerUser)
-      throws dev.lbhealth.agent.config.ConfigException, IOException {
+  public static ApplyHelper of(Path configFile, ServerSocketChannel server, String peerUser)
+      throws ConfigException, IOException {
     return new ApplyHelper(HelperConfig.load(configFile), server, peerUser);
   }
 
   /** A helper for a config held in memory (tests, benchmarks): it is never read again. */
-  public static ApplyHelper forConfig(dev.lbhealth.agent.config.AgentConfig config, ServerSocketChannel server, String peerUser) {
+  public static ApplyHelper forConfig(AgentConfig config, ServerSocketChannel server, String peerUser) {
     return new ApplyHelper(HelperConfig.of(config), server, peerUser);
   }
 
   /** Binds a Unix socket at {@code path} (mode 0660), replacing a stale one. */
-  public static ServerSocketChannel bind(java.nio.file.Path path) throws IOException {
+  public static ServerSocketChannel bind(Path path) throws IOException {
     return bind(path, null);
   }
 
@@ -88,13 +96,13 @@ public final class ApplyHelper implements AutoCloseable {
    *
    * @param group the socket's group (the agent's), or null to leave it
    */
-  public static ServerSocketChannel bind(java.nio.file.Path path, String group) throws IOException {
-    java.nio.file.Files.deleteIfExists(path);
-    ServerSocketChannel server = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
-    server.bind(java.net.UnixDomainSocketAddress.of(path));
-    java.nio.file.Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"));
+  public static ServerSocketChannel bind(Path path, String group) throws IOException {
+    Files.deleteIfExists(path);
+    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(path));
+    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
     if (group != null) {
-      java.nio.file.Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class)
+      Files.getFileAttributeView(path, PosixFileAttributeView.class)
           .setGroup(path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
     }
     return server;

@@ -165,8 +165,7 @@ class LeastPrivilegeIT {
     assertEquals(0, made.exit(), made.out());
     try (NspawnContainer box = NspawnContainer.boot(RealSystemdIT.rootfs, "lbha-upgrade", SHARE)) {
       RealSystemdIT.pod(box, "copernicus", "127.0.0.2", 9890, true);
-      String byHand = Files.readString(SHARE.resolve("by-hand-0.1.0.sh")).replace("172.16.17.253", "127.0.0.2")
-          .replace("172.16.17.254", "127.0.0.3").replace("172.16.17.252", "127.0.0.4");
+      String byHand = RealSystemdIT.onLoopback(Files.readString(SHARE.resolve("by-hand-0.1.0.sh")));
       Files.writeString(SHARE.resolve("by-hand-0.1.0.sh"), "set -euo pipefail\ncd /mnt/host\n" + byHand);
       Shell installed = box.bash("bash /mnt/host/by-hand-0.1.0.sh");
       assertEquals(0, installed.exit(), installed.out());

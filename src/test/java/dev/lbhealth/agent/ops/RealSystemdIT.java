@@ -66,7 +66,12 @@ class RealSystemdIT {
     String readme = Files.readString(Path.of("README.md"));
     Matcher m = Pattern.compile("<!-- by-hand: " + lb + " -->\\n```sh\\n(.*?)```", Pattern.DOTALL).matcher(readme);
     assertTrue(m.find(), "README has the by-hand block for " + lb);
-    return m.group(1).replace("172.16.17.253", "127.0.0.2").replace("172.16.17.254", "127.0.0.3").replace("172.16.17.252", "127.0.0.4");
+    return onLoopback(m.group(1));
+  }
+
+  /** The seed's node addresses in a by-hand block, put on loopback (they are never dialled). */
+  static String onLoopback(String byHand) {
+    return byHand.replace("172.16.17.253", "127.0.0.2").replace("172.16.17.254", "127.0.0.3").replace("172.16.17.252", "127.0.0.4");
   }
 
   static void pod(NspawnContainer box, String node, String address, int port, boolean up) throws Exception {
