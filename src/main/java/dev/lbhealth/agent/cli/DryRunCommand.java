@@ -17,6 +17,7 @@ import dev.lbhealth.agent.probe.Probe;
 import dev.lbhealth.agent.probe.ProbeResult;
 import dev.lbhealth.agent.probe.Probes;
 import io.vertx.core.Vertx;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,13 +29,14 @@ import picocli.CommandLine.Option;
 
 @Command(name = "dry-run", mixinStandardHelpOptions = true,
     description = "Ask Kubernetes (if configured), probe every node once and print what would be written; change nothing"
-        + " (with --write: write the files, checked by lb.validate, but reload nothing).")
+        + " (with --write: write the files that do not exist yet, checked by lb.validate, but reload nothing).")
 final class DryRunCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "the agent's YAML config")
   Path config;
 
-  @Option(names = "--write", description = "write each service's LB file (validated, atomically) without a reload: "
-      + "the set-up step before the LB is restarted with the agent's files in its config")
+  @Option(names = "--write", description = "write each service's LB file that does not exist yet (validated, atomically)"
+      + " without a reload: the set-up step before the LB is restarted with the agent's files in its config. An existing"
+      + " file is left alone: it is the running agent's, and writing it from a fresh probe would fight the agent")
   boolean write;
 
   @Override
@@ -80,7 +82,10 @@ final class DryRunCommand implements Callable<Integer> {
         System.out.println("# would write " + service.lb().file() + " (" + set.reason() + "):");
         System.out.println(LbWriters.preview(service, set));
         probe.close();
-        if (write) {
+        if (write && Files.exists(service.lb().file())) {
+          System.out.println("# left " + service.lb().file() + " as it is: it exists (--write makes only missing files;"
+              + " the running agent keeps the ones there)");
+        } else if (write) {
           String error = LbWriters.writeWithoutReload(service, set);
           if (error != null) {
             System.err.println("service " + service.name() + ": not written: " + error);

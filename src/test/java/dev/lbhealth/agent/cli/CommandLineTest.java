@@ -112,7 +112,7 @@ class CommandLineTest {
   }
 
   @Test
-  void dryRunWithWriteWritesTheCheckedFileAndReloadsNothing() throws Exception {
+  void dryRunWithWriteWritesTheCheckedFileIfMissingAndReloadsNothing() throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
       int port = SeedScenario.freePort();
@@ -123,6 +123,13 @@ class CommandLineTest {
       assertEquals(0, r.exit(), r.out());
       assertTrue(Files.readString(dir.resolve("conf.d/rsync-ssh.cfg")).contains("    server copernicus 127.0.0.2:" + port + "\n"));
       assertFalse(Files.exists(dir.resolve("reloaded")), "no reload");
+
+      // Run again while an agent would keep the file: it is left as it is, not written from a fresh probe.
+      Files.writeString(dir.resolve("conf.d/rsync-ssh.cfg"), "# the running agent's file\n");
+      Run again = run("dry-run", "--write", "--config", file.toString());
+      assertEquals(0, again.exit(), again.out());
+      assertTrue(again.out().contains("# left " + dir.resolve("conf.d/rsync-ssh.cfg") + " as it is: it exists"), again.out());
+      assertEquals("# the running agent's file\n", Files.readString(dir.resolve("conf.d/rsync-ssh.cfg")));
 
       Files.writeString(file, Files.readString(file).replace("validate: \"true\"", "validate: \"echo bad backend >&2; false\""));
       Files.delete(dir.resolve("conf.d/rsync-ssh.cfg"));

@@ -162,6 +162,12 @@ class RealSystemdIT {
       // systemctl enable --now returned at READY: the first apply is done and the LB serves.
       assertEquals("active", show(box, "ActiveState"), journal(box));
       assertEquals("copernicus", client(box), journal(box));
+      // The block pasted twice: every step leaves what is there; the LB still starts and serves.
+      Shell again = install(box, "haproxy");
+      assertEquals(0, again.exit(), again.out());
+      assertTrue(again.out().contains("/etc/haproxy/conf.d/rsync-ssh.cfg as it is: it exists"), again.out());
+      assertEquals("1\n1", box.bash("grep -c '^frontend rsync-ssh$' /etc/haproxy/haproxy.cfg; grep -c '^CONFIG=' /etc/default/haproxy").out().strip());
+      assertEquals("copernicus", client(box), journal(box));
       assertTrue(show(box, "StatusText").contains("rsync-ssh: in rotation [copernicus], 1/3 up"), show(box, "StatusText"));
       believes(box, "copernicus");
 
@@ -306,6 +312,18 @@ class RealSystemdIT {
         assertEquals("copernicus", client(box), "every connection reaches the pod");
       }
       believes(box, "copernicus");
+
+      // A frontend added: HAProxy is reloaded, not restarted (its master stays, sessions too).
+      String master = box.exec("systemctl", "show", "-p", "MainPID", "--value", "haproxy").out().strip();
+      Files.writeString(SHARE.resolve("ansible-vars.yml"), Files.readString(SHARE.resolve("ansible-vars.yml"))
+          .replace("  - {name: rsync-ssh, bind: \":30036\"}\n", "  - {name: rsync-ssh, bind: \":30036\"}\n  - {name: rsync-ssh-too, bind: \":30037\", backend: rsync-ssh}\n"));
+      Shell added = box.bash(converge);
+      assertEquals(0, added.exit(), added.out());
+      assertEquals(master, box.exec("systemctl", "show", "-p", "MainPID", "--value", "haproxy").out().strip(), "reloaded, not restarted");
+      assertEquals("copernicus", box.exec("python3", "/mnt/host/lb-client.py", "127.0.0.1", "30037").out().strip());
+      Shell settled = box.bash(converge);
+      assertTrue(settled.out().matches("(?s).*localhost\\s+: ok=\\d+\\s+changed=0\\s+unreachable=0\\s+failed=0.*"),
+          "idempotent: " + settled.out().substring(settled.out().indexOf("PLAY RECAP")));
     }
   }
 
@@ -325,6 +343,23 @@ class RealSystemdIT {
       }
       believes(box, "newton");
       assertFalse(journal(box).contains(" WARN  MeterRegistry"), journal(box));
+      Shell again = install(box, "nginx");
+      assertEquals(0, again.exit(), again.out());
+      assertEquals("1", box.bash("grep -c '^    include /etc/nginx/stream.d/\\*.conf;$' /etc/nginx/nginx.conf").out().strip());
+      assertEquals("newton", client(box), "the block run again changes nothing the agent keeps");
+
+      // A config error at start stops there (exit 2): no restart every 5 s, the unit says why.
+      assertEquals(0, box.bash("systemctl stop lb-health-agent && echo 'colour: blue' >> /etc/lb-health-agent/agent.yaml").exit());
+      assertNotEquals(0, box.exec("systemctl", "start", "lb-health-agent").exit());
+      // Watched for twice the unit's RestartSec (5 s): a restart would show within it.
+      long watchUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < watchUntil) {
+        assertEquals("failed", show(box, "ActiveState"), journal(box));
+        Thread.sleep(500);
+      }
+      assertEquals("0", show(box, "NRestarts"));
+      assertEquals("2", show(box, "ExecMainStatus"));
+      assertTrue(journal(box).contains("colour"), "the journal names the bad key: " + journal(box));
     }
   }
 }

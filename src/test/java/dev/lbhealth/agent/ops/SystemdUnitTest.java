@@ -60,6 +60,7 @@ class SystemdUnitTest {
     String nginx = Files.readString(UNITS.resolve("lb-health-agent.service.d/nginx.conf"));
     assertTrue(unit.contains(" --apply-helper /run/lb-health-agent-apply.sock\n"), "the agent goes through the helper");
     assertTrue(unit.contains("\nRequires=lb-health-agent-apply.socket\n"));
+    assertTrue(unit.contains("\nRestartPreventExitStatus=2\n"), "an invalid config is not restarted in a loop");
     assertFalse(unit.contains("ReadWritePaths") || nginx.contains("ReadWritePaths"), "no writable path");
     assertFalse(nginx.contains("CapabilityBoundingSet") || nginx.contains("AmbientCapabilities"), "no capability on nginx boxes either");
     String socket = Files.readString(UNITS.resolve("lb-health-agent-apply.socket"));
