@@ -2,6 +2,7 @@ package dev.lbhealth.agent;
 
 import dev.lbhealth.agent.apply.LbControl;
 import dev.lbhealth.agent.apply.LbWriters;
+import dev.lbhealth.agent.apply.Leftovers;
 import dev.lbhealth.agent.config.AgentConfig;
 import dev.lbhealth.agent.config.ConfigDiff;
 import dev.lbhealth.agent.config.ConfigException;
@@ -36,6 +37,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +70,7 @@ public final class Agent extends VerticleBase {
   private volatile int eventFollowers;
   private long configReloads;
   private BiConsumer<Long, ConfigReload> configReloadListener = (n, outcome) -> {};
+  private Consumer<Leftovers.Outcome> leftoversListener = outcome -> {};
 
   public Agent(AgentConfig config) {
     this(config, SystemdNotifier.fromEnvironment(Map.of()), AgentMetrics.prometheus(), LbControl.local());
@@ -94,6 +97,7 @@ public final class Agent extends VerticleBase {
     reporter = new SystemdReporter(vertx, systemd, () -> services.statusLine(), overload::ready);
     services = new Services(config, this::monitor, metrics, overload);
     book = new StatusBook(context, Version.get(), Instant.ofEpochMilli(timers.epochMillis()), services);
+    book.configIs(config.sha256());
     events = EventListener.of(new LogEvents(), new MetricsEvents(metrics), new StatusEvents(book, reporter::statusSoon, this::healthMayHaveChanged),
         new EventStream(vertx.eventBus(), () -> eventFollowers > 0 || (statusServer != null && statusServer.hasEventClients())));
     Future<?> client = config.kubernetes() == null ? Future.succeededFuture()
@@ -114,6 +118,8 @@ public final class Agent extends VerticleBase {
       metrics.loopStalls(timers::stalls, timers::lastStallMillis);
       metrics.eventLoopDelay(vertx);
       reporter.startWatchdog(); // from this verticle's event loop
+      // The files of services removed while the agent was stopped go once the LB has this config's.
+      started.onComplete(done -> removeLeftovers());
       return started;
     });
   }
@@ -175,12 +181,36 @@ public final class Agent extends VerticleBase {
       } else {
         ConfigDiff diff = services.reconfigure(ar.result());
         config = ar.result();
+        book.configIs(config.sha256());
         LOG.info("config reloaded: {}", diff.changes().isEmpty() ? "no changes" : String.join(", ", diff.changes()));
+        removeLeftovers();
         outcome = ConfigReload.applied(Instant.ofEpochMilli(timers.epochMillis()).toString(), diff.changes());
       }
       events.configReloaded(outcome);
       configReloadListener.accept(++configReloads, outcome);
     }));
+  }
+
+  /**
+   * Removes, on a worker, the LB files of services no longer in the config (the LB reloaded
+   * without them), where the LB's config is valid without them; says what it did.
+   */
+  private void removeLeftovers() {
+    List<ServiceConfig> now = config.services();
+    vertx.executeBlocking(() -> control.removeLeftovers(now), false).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("leftover LB files not checked: {}", String.valueOf(ar.cause()));
+        return;
+      }
+      ar.result().removed().forEach(f -> LOG.info("removed {}: its service is no longer in the config; the LB reloaded without it", f));
+      ar.result().kept().forEach(k -> LOG.warn("kept the leftover {}", k));
+      leftoversListener.accept(ar.result());
+    });
+  }
+
+  /** Told on the agent's context what each look for leftover LB files removed and kept (tests). */
+  void onLeftovers(Consumer<Leftovers.Outcome> listener) {
+    this.leftoversListener = listener;
   }
 
   /**

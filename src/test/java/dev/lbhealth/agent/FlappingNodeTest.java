@@ -124,7 +124,7 @@ class FlappingNodeTest {
   void nginxReloadsAtMostOnceASecondAndKeepsItsOldWorkersUnderTheCap() throws Exception {
     Vertx vertx = Vertx.vertx();
     try (SeedScenario seed = new SeedScenario(vertx, dir, Kind.NGINX, SeedScenario.freePort(), SeedScenario.freePort())) {
-      Run run = flap(vertx, seed, STEADY + "      damping: off\n", "      max-draining-workers: " + MAX_DRAINING + "\n", 30, true, agent -> {});
+      Run run = flap(vertx, seed, STEADY + "      damping: off\n", "      max-draining-workers: " + MAX_DRAINING + "\n", 15, true, agent -> {});
       System.out.printf("nginx, 10 Hz flap for %.1f s, no damping, clients opening long sessions: %d health changes, %d reloads,"
           + " at most %d old workers (cap %d), held: %s%n", run.seconds, run.flips, run.reloads, run.maxOldWorkers, MAX_DRAINING, run.sawHeld);
       long budget = (long) Math.ceil(run.seconds) + 2;
@@ -141,7 +141,7 @@ class FlappingNodeTest {
   void haproxyNeverReloadsAndWritesItsFileAtMostOnceASecond() throws Exception {
     Vertx vertx = Vertx.vertx();
     try (SeedScenario seed = new SeedScenario(vertx, dir, Kind.HAPROXY, SeedScenario.freePort(), SeedScenario.freePort())) {
-      Run run = flap(vertx, seed, STEADY + "      damping: off\n", "", 30, false, agent -> {});
+      Run run = flap(vertx, seed, STEADY + "      damping: off\n", "", 15, false, agent -> {});
       System.out.printf("HAProxy, 10 Hz flap for %.1f s, no damping: %d health changes, %d reloads, %d file writes%n",
           run.seconds, run.flips, run.reloads, run.fileWrites);
       long budget = (long) Math.ceil(run.seconds) + 2;

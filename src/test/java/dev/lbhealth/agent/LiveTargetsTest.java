@@ -118,6 +118,36 @@ class LiveTargetsTest {
   }
 
   @Test
+  void aServiceRemovedByAReReadLeavesNoFileAndNoBackendAndStatusNamesTheConfigRun() throws Exception {
+    HaproxyProcess haproxy = (HaproxyProcess) seed.lb();
+    String one = seed.agentConfigYaml("no-nodes");
+    Path gitFile = haproxy.confDir().resolve("git-ssh.cfg");
+    String two = one + "  - name: git-ssh\n    port: " + seed.hostPort() + "\n    probe: { type: tcp }\n"
+        + "    nodes: [ { name: copernicus, address: 127.0.0.2 } ]\n"
+        + haproxy.agentLbYaml().replace(haproxy.lbFile().toString(), gitFile.toString()).replace("upstream: rsync-ssh", "upstream: git-ssh");
+    Path config = dir.resolve("agent.yaml");
+    Agent agent = startAgent(config, two);
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> haproxy.runtime("show servers state git-ssh").contains(" copernicus 127.0.0.2 "));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(Files.exists(gitFile) + " " + status(agent).encodePrettily(), e);
+    }
+    assertEquals(sha256(config), status(agent).getJsonObject("agent").getString("configSha256"), "the agent runs the file on disk");
+
+    Files.writeString(config, one);
+    agent.reloadConfig(config);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(gitFile)
+        && haproxy.runtime("show servers state git-ssh").contains("Can't find backend"));
+    assertEquals(sha256(config), status(agent).getJsonObject("agent").getString("configSha256"), "the re-read file");
+    assertEquals(3, haproxy.servers().stream().filter(s -> s.endsWith(" ready")).count(), "rsync-ssh serves on");
+    assertTrue(Files.exists(haproxy.lbFile()));
+  }
+
+  private static String sha256(Path file) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+
+  @Test
   void aReReadThatAddsKubernetesDiscoveryIsRejectedAndTheRunningConfigStays() throws Exception {
     HaproxyProcess haproxy = (HaproxyProcess) seed.lb();
     String three = seed.agentConfigYaml("no-nodes");

@@ -22,6 +22,7 @@ import java.util.Map;
  */
 final class HaproxyFileWriter implements LbWriter {
   private static final long VERIFY_EVERY_MS = 50;
+  private static final String RELOAD_LOCK = "lb-health-agent reload: ";
 
   private final Vertx vertx;
   private final ServiceConfig service;
@@ -74,6 +75,20 @@ final class HaproxyFileWriter implements LbWriter {
    * @param verifyWith the Runtime API to read the loaded backend back from, or null
    */
   Future<Reload> apply(ServerSet set, boolean force, HaproxyRuntimeApi verifyWith) {
+    // One reload of an HAProxy at a time, each seen loaded before the next: the services of one
+    // HAProxy reload it with the same command, and a second signal that reaches the master while
+    // it re-executes for the first is lost (two services' first applies at start did that).
+    // Waited for as long as one apply may take (validate, reload, check); past it, on without.
+    long wait = 3 * service.lb().commandTimeout().toMillis() + 1_000;
+    return vertx.sharedData().getLocalLockWithTimeout(RELOAD_LOCK + service.lb().reload(), wait).transform(lock ->
+        applyAlone(set, force, verifyWith).onComplete(done -> {
+          if (lock.succeeded()) {
+            lock.result().release();
+          }
+        }));
+  }
+
+  private Future<Reload> applyAlone(ServerSet set, boolean force, HaproxyRuntimeApi verifyWith) {
     long start = System.nanoTime();
     // The process that answers before the reload: the reload counts once another one answers.
     Future<String> before = verifyWith == null ? Future.succeededFuture() : pid(verifyWith).otherwiseEmpty();

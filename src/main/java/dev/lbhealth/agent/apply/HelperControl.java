@@ -4,6 +4,7 @@ import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The LB's files, reload and Runtime API, reached through the apply helper: the agent sends the
@@ -42,6 +43,18 @@ final class HelperControl implements LbControl {
   }
 
   @Override
+  public Leftovers.Outcome removeLeftovers(List<ServiceConfig> services) {
+    // A validate and a reload per folder of the helper's services.
+    long deadline = System.nanoTime() + SLACK_NANOS + 2L * services.size()
+        * services.stream().mapToLong(s -> s.lb().commandTimeout().toNanos()).max().orElse(0);
+    HelperProtocol.Answer answer = exchange(HelperProtocol.LEFTOVERS + "\n", deadline);
+    if (answer.verdict().equals("ok")) {
+      return HelperProtocol.leftovers(answer.text());
+    }
+    return new Leftovers.Outcome(List.of(), List.of(answer.verdict().equals("refused") ? "the apply helper refused: " + answer.text() : answer.text()));
+  }
+
+  @Override
   public RuntimeEndpoint runtimeApi(ServiceConfig service) {
     return new RuntimeEndpoint(socket.toString(), "runtime " + service.name());
   }
@@ -49,19 +62,21 @@ final class HelperControl implements LbControl {
   /** @param commands how many of the service's commands the helper may run for it (each within the timeout) */
   private String ask(ServiceConfig service, String request, int commands) {
     long deadline = System.nanoTime() + SLACK_NANOS + commands * service.lb().commandTimeout().toNanos();
-    String raw;
-    try (SocketIo io = SocketIo.connect(socket.toString(), deadline)) {
-      io.write(request, deadline);
-      io.endOutput();
-      raw = io.readAll(MAX_ANSWER, deadline);
-    } catch (IOException e) {
-      return "apply helper " + socket + ": " + e.getMessage();
-    }
-    HelperProtocol.Answer answer = HelperProtocol.Answer.parse(raw);
+    HelperProtocol.Answer answer = exchange(request, deadline);
     return switch (answer.verdict()) {
       case "ok" -> null;
       case "refused" -> "the apply helper refused: " + answer.text();
       default -> answer.text();
     };
+  }
+
+  private HelperProtocol.Answer exchange(String request, long deadline) {
+    try (SocketIo io = SocketIo.connect(socket.toString(), deadline)) {
+      io.write(request, deadline);
+      io.endOutput();
+      return HelperProtocol.Answer.parse(io.readAll(MAX_ANSWER, deadline));
+    } catch (IOException e) {
+      return new HelperProtocol.Answer("failed", "apply helper " + socket + ": " + e.getMessage());
+    }
   }
 }

@@ -1,14 +1,11 @@
 package dev.lbhealth.agent.apply;
 
+import dev.lbhealth.agent.config.AgentConfig;
 import dev.lbhealth.agent.config.Names;
 import dev.lbhealth.agent.decision.ServerSet;
 import dev.lbhealth.agent.decision.ServerState;
 import dev.lbhealth.agent.discovery.Target;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -29,6 +26,9 @@ import java.util.regex.Pattern;
  *                                        not load the new one)
  * runtime SERVICE                        then HAProxy Runtime API lines up to "quit", each one
  *                                        of the few the agent sends, for the service's backend
+ * leftovers                              remove the files of services no longer in the config
+ *                                        (the helper's reading of it); answered "ok" and lines
+ *                                        "removed PATH" and "kept PATH...: WHY"
  * </pre>
  *
  * Each field is checked against the grammar the config loader uses for names and addresses; a
@@ -41,6 +41,8 @@ public final class HelperProtocol {
   public static final int MAX_SERVERS = 100_000;
   /** The most bytes one request may carry: 100,000 servers of typical names fit in half of it. */
   public static final int MAX_REQUEST = 16 << 20;
+  /** The request for {@link Leftovers}: it names no service. */
+  public static final String LEFTOVERS = "leftovers";
 
   private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern PORT = Pattern.compile("[1-9][0-9]{0,4}");
@@ -55,7 +57,8 @@ public final class HelperProtocol {
   }
 
   /** A request's first line. */
-  public sealed interface Request permits Apply, Reload, Restore, Runtime {
+  public sealed interface Request permits Apply, Reload, Restore, Runtime, RemoveLeftovers {
+    /** The service the request is for; null for {@link RemoveLeftovers}. */
     String service();
   }
 
@@ -70,11 +73,25 @@ public final class HelperProtocol {
   /** {@code runtime}: HAProxy Runtime API lines follow. */
   public record Runtime(String service) implements Request {}
 
+  /** {@code leftovers}. */
+  public record RemoveLeftovers() implements Request {
+    @Override
+    public String service() {
+      return null;
+    }
+  }
+
   /** The first line of a request. */
   public static Request header(String line) throws Refused {
     String[] w = words(line, "request");
-    if (!List.of("apply", "reload", "restore", "runtime").contains(w[0])) {
-      throw new Refused("unknown request '" + printable(w[0]) + "' (apply, reload, restore or runtime)");
+    if (!List.of("apply", "reload", "restore", "runtime", LEFTOVERS).contains(w[0])) {
+      throw new Refused("unknown request '" + printable(w[0]) + "' (apply, reload, restore, runtime or " + LEFTOVERS + ")");
+    }
+    if (w[0].equals(LEFTOVERS)) {
+      if (w.length != 1) {
+        throw new Refused("malformed '" + LEFTOVERS + "' request: '" + printable(line) + "' (it names no service)");
+      }
+      return new RemoveLeftovers();
     }
     String service = w.length > 1 ? w[1] : null;
     if (service != null && !Names.isName(service)) {
@@ -160,16 +177,36 @@ public final class HelperProtocol {
     return out.append("end\n").toString();
   }
 
+  /** The text of a {@code leftovers} answer after its "ok". */
+  public static String leftovers(Leftovers.Outcome outcome) {
+    StringBuilder out = new StringBuilder();
+    outcome.removed().forEach(r -> out.append("removed ").append(r).append('\n'));
+    outcome.kept().forEach(k -> out.append("kept ").append(k.replace('\n', ' ')).append('\n'));
+    return out.toString();
+  }
+
+  /** A {@code leftovers} answer's text, read back. */
+  static Leftovers.Outcome leftovers(String text) {
+    List<String> removed = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
+    for (String line : text.lines().toList()) {
+      if (line.startsWith("removed ")) {
+        removed.add(line.substring("removed ".length()));
+      } else if (line.startsWith("kept ")) {
+        kept.add(line.substring("kept ".length()));
+      } else if (!line.isBlank()) {
+        kept.add("the apply helper answered '" + printable(line) + "'");
+      }
+    }
+    return new Leftovers.Outcome(removed, kept);
+  }
+
   static String restore(String service, String previous) {
     return "restore " + service + " " + (previous == null ? "none" : sha256(previous)) + "\n";
   }
 
   public static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return AgentConfig.sha256(text);
   }
 
   /** A line split at single spaces: any other white space or control character is refused. */

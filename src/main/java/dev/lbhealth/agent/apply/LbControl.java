@@ -3,6 +3,7 @@ package dev.lbhealth.agent.apply;
 import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * How the agent's writers reach what only a privileged process should touch: the LB's files, its
@@ -30,6 +31,14 @@ public interface LbControl {
 
   /** Puts {@code previous} back (null: removes the file), without a reload. */
   String restore(ServiceConfig service, String previous);
+
+  /**
+   * Removes the LB files that services no longer in the config left ({@link Leftovers}), where
+   * the LB's config validates without them, and reloads the LB for them.
+   *
+   * @param services the config's services (the helper goes by its own reading of the config)
+   */
+  Leftovers.Outcome removeLeftovers(List<ServiceConfig> services);
 
   /**
    * Where the service's Runtime API is spoken, and the line that opens each conversation there

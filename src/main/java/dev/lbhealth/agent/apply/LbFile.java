@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -31,6 +33,14 @@ final class LbFile {
 
   /** Returns null if the LB accepts the candidate, else why not. */
   static String validate(LbConfig lb, String candidate) {
+    return validate(lb, candidate, Set.of());
+  }
+
+  /**
+   * Returns null if the LB accepts the candidate with the files {@code without} (absolute,
+   * normalized) gone, else why not.
+   */
+  static String validate(LbConfig lb, String candidate, Set<Path> without) {
     Path scratch = null;
     try {
       scratch = Files.createTempDirectory("lb-health-agent-check");
@@ -40,14 +50,16 @@ final class LbFile {
       Path scratchRoot = scratch.resolve("root");
       if (command.contains("{dir}")) {
         Path dir = Files.createDirectory(scratch.resolve("dir"));
-        copyFolder(lb.file().getParent(), dir, lb.file().getFileName().toString(), false, null, null);
+        Set<Path> skip = new HashSet<>(without);
+        skip.add(lb.file().toAbsolutePath().normalize());
+        copyFolder(lb.file().getParent(), dir, skip, false, null, null);
         Files.writeString(dir.resolve(lb.file().getFileName()), candidate);
         values.put("dir", dir);
         values.put("file", dir.resolve(lb.file().getFileName()));
       }
       if (command.contains("{root}")) {
         Path relative = lb.configRoot().normalize().relativize(lb.file().normalize());
-        copyFolder(lb.configRoot(), scratchRoot, null, true, realRoot, scratchRoot.toString());
+        copyFolder(lb.configRoot(), scratchRoot, without, true, realRoot, scratchRoot.toString());
         Files.createDirectories(scratchRoot.resolve(relative).getParent());
         Files.writeString(scratchRoot.resolve(relative), candidate);
         values.put("root", scratchRoot);
@@ -73,17 +85,17 @@ final class LbFile {
 
   /**
    * Copies the regular files of a folder (following links; recursively if asked), leaving out
-   * hidden files, {@code skip} and files over 1 MiB; with {@code from}/{@code to}, every
+   * hidden files, the files in {@code skip} and files over 1 MiB; with {@code from}/{@code to}, every
    * mention of the path {@code from} in the copied text is replaced by {@code to}, and pid and
    * log files are pointed into {@code to}.
    */
-  private static void copyFolder(Path source, Path target, String skip, boolean recursive, String from, String to)
+  private static void copyFolder(Path source, Path target, Set<Path> skip, boolean recursive, String from, String to)
       throws IOException {
     Files.createDirectories(target);
     try (Stream<Path> files = Files.list(source)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         String name = p.getFileName().toString();
-        if (name.startsWith(".") || name.equals(skip)) {
+        if (name.startsWith(".") || skip.contains(p.toAbsolutePath().normalize())) {
           continue;
         }
         if (Files.isDirectory(p)) {

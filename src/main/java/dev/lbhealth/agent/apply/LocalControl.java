@@ -4,6 +4,7 @@ import dev.lbhealth.agent.config.ServiceConfig;
 import dev.lbhealth.agent.decision.ServerSet;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.List;
 
 /** The LB's files, reload and Runtime API, reached by this process itself. */
 final class LocalControl implements LbControl {
@@ -38,6 +39,11 @@ final class LocalControl implements LbControl {
     } catch (IOException e) {
       return "cannot put the previous " + service.lb().file() + " back: " + e.getMessage();
     }
+  }
+
+  @Override
+  public Leftovers.Outcome removeLeftovers(List<ServiceConfig> services) {
+    return Leftovers.remove(services);
   }
 
   @Override

@@ -95,7 +95,7 @@ public final class ConfigLoader {
     if (!errors.isEmpty()) {
       throw new ConfigException(source, errors);
     }
-    return new AgentConfig(status, kubernetes, services);
+    return new AgentConfig(status, kubernetes, services, AgentConfig.sha256(yaml));
   }
 
   private static StatusConfig status(Section s) {

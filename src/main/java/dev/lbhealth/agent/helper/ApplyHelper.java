@@ -5,6 +5,7 @@ import dev.lbhealth.agent.apply.HelperProtocol.Refused;
 import dev.lbhealth.agent.apply.HelperProtocol;
 import dev.lbhealth.agent.apply.LbControl;
 import dev.lbhealth.agent.apply.LbWriters;
+import dev.lbhealth.agent.apply.Leftovers;
 import dev.lbhealth.agent.apply.SocketIo;
 import dev.lbhealth.agent.config.AgentConfig;
 import dev.lbhealth.agent.config.ConfigException;
@@ -57,6 +58,7 @@ public final class ApplyHelper implements AutoCloseable {
   /** Per service: what its last apply replaced (empty: no file), for a restore. */
   private final Map<String, Optional<String>> replaced = new ConcurrentHashMap<>();
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  private final Object leftoversLock = new Object();
   /** Per backend: its gate, whose patterns are compiled once. */
   private final Map<String, RuntimeGate> gates = new ConcurrentHashMap<>();
 
@@ -172,6 +174,9 @@ public final class ApplyHelper implements AutoCloseable {
       throw new Refused("an empty request");
     }
     HelperProtocol.Request request = HelperProtocol.header(first);
+    if (request instanceof HelperProtocol.RemoveLeftovers) {
+      return removeLeftovers();
+    }
     ServiceConfig service = service(request.service());
     if (request instanceof HelperProtocol.Runtime) {
       // No file is touched: never held behind a validate or reload of the same service.
@@ -229,6 +234,17 @@ public final class ApplyHelper implements AutoCloseable {
       LOG.warn("service {}: {}", service.name(), error);
     }
     return verdict(error);
+  }
+
+  /** Goes by the config as it is on disk now: what the agent just re-read. */
+  private String removeLeftovers() {
+    synchronized (leftoversLock) {
+      config.refresh();
+      Leftovers.Outcome outcome = Leftovers.remove(config.services());
+      outcome.removed().forEach(f -> LOG.info("removed {}: its service is no longer in {}", f, config.source()));
+      outcome.kept().forEach(k -> LOG.warn("kept {}", k));
+      return "ok\n" + HelperProtocol.leftovers(outcome);
+    }
   }
 
   private static String render(ServiceConfig service, ServerSet set) throws Refused {

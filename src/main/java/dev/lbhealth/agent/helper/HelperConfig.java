@@ -50,6 +50,10 @@ final class HelperConfig {
     return config.services().stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
   }
 
+  synchronized java.util.List<ServiceConfig> services() {
+    return config.services();
+  }
+
   /** Reads the file again if it changed since; true if the config changed. */
   synchronized boolean refresh() {
     if (file == null) {

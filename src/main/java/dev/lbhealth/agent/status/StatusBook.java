@@ -34,6 +34,7 @@ public final class StatusBook implements StatusSource {
   private final String startedAt;
   private final Parts parts;
   private ConfigReload lastConfigReload;
+  private String configSha256;
   private volatile StatusDocument snapshot = StatusDocument.empty();
   private volatile List<String> problems = List.of("starting");
   private volatile List<String> warnings = List.of();
@@ -56,6 +57,12 @@ public final class StatusBook implements StatusSource {
   public void refreshHealth() {
     problems = parts.problems();
     warnings = parts.warnings();
+  }
+
+  /** The config the agent runs now (its file's SHA-256), told at start and after each accepted reload. */
+  public void configIs(String sha256) {
+    configSha256 = sha256;
+    markChanged();
   }
 
   public void configReloaded(ConfigReload reload) {
@@ -84,7 +91,7 @@ public final class StatusBook implements StatusSource {
   }
 
   private StatusDocument document(long maxAgeMillis) {
-    return new StatusDocument(new AgentSection(version, startedAt, parts.problems(), parts.warnings(), lastConfigReload),
+    return new StatusDocument(new AgentSection(version, startedAt, configSha256, parts.problems(), parts.warnings(), lastConfigReload),
         parts.services(maxAgeMillis));
   }
 

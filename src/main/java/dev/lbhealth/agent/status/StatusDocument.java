@@ -20,7 +20,7 @@ public record StatusDocument(AgentSection agent, List<Service> services) {
   private static final byte[] SERVICES = ",\"services\":[".getBytes(StandardCharsets.US_ASCII);
 
   public static StatusDocument empty() {
-    return new StatusDocument(new AgentSection(null, null, List.of("starting"), List.of(), null), List.of());
+    return new StatusDocument(new AgentSection(null, null, null, List.of("starting"), List.of(), null), List.of());
   }
 
   /** The whole document: {@code {"agent": {...}, "services": [...]}}. Encodes: call on a worker. */

@@ -27,7 +27,7 @@ public final class StatusJson {
   public static Void warmUp() {
     NodeStatus node = new NodeStatus("n", "127.0.0.1:1", "up", false, "ready", null, true, 1, 0, null, 1L,
         new NodeStatus.LastProbe("t", true, 0.1, "ok"));
-    encode(new StatusDocument(new AgentSection("v", "t", java.util.List.of(), java.util.List.of(),
+    encode(new StatusDocument(new AgentSection("v", "t", "c", java.util.List.of(), java.util.List.of(),
         ConfigReload.applied("t", java.util.List.of())), java.util.List.of(new StatusDocument.Service("s",
         new ServiceStatus("s", 1, "tcp", new ServiceStatus.Lb("haproxy", "f", "u", true, 0, 1), java.util.List.of(node), null,
             java.util.List.of(), false, new ServiceStatus.Discovery("d", null, true, 0.1),

@@ -87,6 +87,28 @@ class CommandLineTest {
   }
 
   @Test
+  void checkConfigReadsStandardInputForAFileItsUserCannotOpen() throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad.yaml"), Files.readString(config(9890, 9900))
+        .replace("127.0.0.3", "127.0.0.300") + "kubernetes: { server: https://127.0.0.1:6443, token-file: " + dir.resolve("no-token") + " }\n");
+    for (Path input : List.of(config(9890, 9900), bad)) {
+      List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("java.class.path"), Main.class.getName(), "check-config", "-");
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(input.toFile())
+          .redirectOutput(dir.resolve("out.txt").toFile()).start();
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+      String out = Files.readString(dir.resolve("out.txt"));
+      if (input == bad) {
+        assertEquals(2, p.exitValue(), out);
+        assertTrue(out.contains("standard input") && out.contains("'127.0.0.300' is not an IP address")
+            && out.contains("kubernetes.token-file: " + dir.resolve("no-token") + " is not a readable file"), out);
+      } else {
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("standard input: valid, 1 service(s)"), out);
+      }
+    }
+  }
+
+  @Test
   void runRefusesAnInvalidConfigAndWritesNothing() throws Exception {
     Path bad = Files.writeString(dir.resolve("bad.yaml"), Files.readString(config(9890, 9900)).replace("interval:", "intervall:"));
     Run r = run("run", "--config", bad.toString());

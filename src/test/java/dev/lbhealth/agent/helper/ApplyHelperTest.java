@@ -1,5 +1,6 @@
 package dev.lbhealth.agent.helper;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import dev.lbhealth.agent.demo.NginxProcess;
 import dev.lbhealth.agent.demo.SeedScenario;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -162,6 +164,50 @@ class ApplyHelperTest {
     String answer = ask("runtime rsync-ssh\nprompt\nset server rsync-ssh/galileo state maint\nshow servers state rsync-ssh\nquit\n");
     assertTrue(answer.contains(" galileo 127.0.0.3 "), answer);
     assertEquals(List.of("copernicus", "newton"), haproxy.inRotation().stream().sorted().toList(), "the command reached HAProxy");
+  }
+
+  /** An LB file as the agent's renderer marks it, for a service no longer configured. */
+  private static String marked(String service, String body) {
+    return "# Managed by lb-health-agent for service " + service + ". Changes made here are overwritten.\n" + body;
+  }
+
+  @Test
+  void theFilesOfRemovedServicesGoWhereTheLbIsValidWithoutThemAndNothingElseDoes() throws Exception {
+    Path conf = haproxy.lbFile().getParent();
+    String backend = "    mode tcp\n    balance roundrobin\n    server copernicus 127.0.0.2:" + hostPort + "\n";
+    Files.writeString(conf.resolve("old-ssh.cfg"), marked("old-ssh", "backend old-ssh\n" + backend));
+    Files.writeString(conf.resolve("used-ssh.cfg"), marked("used-ssh", "backend used-ssh\n" + backend));
+    // The operator's: a frontend that still sends to used-ssh, a backup HAProxy does not load, a backend of their own.
+    Files.writeString(conf.resolve("00-frontends.cfg"), "frontend used\n    bind 127.0.0.1:" + SeedScenario.freePort()
+        + "\n    mode tcp\n    default_backend used-ssh\n");
+    Files.writeString(conf.resolve("old-ssh.cfg.bak"), marked("old-ssh", "backend old-ssh\n" + backend));
+    Files.writeString(conf.resolve("mine.cfg"), "backend mine\n" + backend);
+    Path stream = nginx.lbFile().getParent();
+    Files.writeString(stream.resolve("old-git.conf"), marked("old-git", "upstream old-git {\n    server 127.0.0.2:" + hostPort + ";\n}\n"));
+    assertEquals("ok\n", ask("reload rsync-ssh\n"));
+    assertEquals("ok\n", ask("reload git-ssh\n"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> haproxy.runtime("show servers state old-ssh").contains(" copernicus 127.0.0.2 "));
+    int haproxyReloads = haproxy.reloads();
+    int nginxReloads = nginx.reloads();
+
+    String answer = ask(HelperProtocol.LEFTOVERS + "\n");
+
+    assertTrue(answer.startsWith("ok\n") && answer.contains("removed " + conf.resolve("old-ssh.cfg") + "\n")
+        && answer.contains("removed " + stream.resolve("old-git.conf") + "\n"), answer);
+    assertTrue(answer.contains("kept " + conf.resolve("used-ssh.cfg") + ": the LB's config is not valid without it (")
+        && answer.contains("'used-ssh'") && answer.contains("remove what still uses it, then reload the agent"), answer);
+    assertEquals(List.of("00-frontends.cfg", "mine.cfg", "old-ssh.cfg.bak", "rsync-ssh.cfg", "used-ssh.cfg"),
+        Files.list(conf).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList());
+    assertEquals(List.of("git-ssh.conf"), Files.list(stream).map(p -> p.getFileName().toString()).sorted().toList());
+    await().atMost(Duration.ofSeconds(10)).until(() -> haproxy.runtime("show servers state old-ssh").contains("Can't find backend"));
+    assertTrue(haproxy.runtime("show servers state used-ssh").contains(" copernicus 127.0.0.2 "));
+    assertEquals(haproxyReloads + 1, haproxy.reloads());
+    assertEquals(nginxReloads + 1, nginx.reloads());
+    // Once they are gone, nothing more goes and nothing reloads.
+    assertTrue(ask(HelperProtocol.LEFTOVERS + " now\n").startsWith("refused\nmalformed 'leftovers' request"));
+    assertEquals("ok\nkept " + conf.resolve("used-ssh.cfg"), ask(HelperProtocol.LEFTOVERS + "\n").lines().limit(2).reduce((a, b) -> a + "\n" + b.replaceAll(":.*", "")).orElseThrow());
+    assertEquals(haproxyReloads + 1, haproxy.reloads());
+    assertEquals(nginxReloads + 1, nginx.reloads());
   }
 
   @Test

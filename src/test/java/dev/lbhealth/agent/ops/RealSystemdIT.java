@@ -272,63 +272,6 @@ class RealSystemdIT {
   }
 
   @Test
-  void theAnsibleRoleMakesAWorkingBoxAndASecondRunChangesNothing() throws Exception {
-    Shell copied = Shell.run(Path.of("."), "cp", "-r", "ansible", SHARE.toString());
-    assertEquals(0, copied.exit(), copied.out());
-    Files.writeString(SHARE.resolve("ansible-hosts.ini"), "[lb_boxes]\nlocalhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n");
-    Files.writeString(SHARE.resolve("ansible-vars.yml"), """
-        lb_health_agent_deb_src: /mnt/host/%s
-        lb_health_agent_services:
-          - name: rsync-ssh
-            port: 9890
-            probe: {type: banner, expect: "SSH-2.0-", interval: 80ms, timeout: 60ms}
-            nodes:
-              - {name: copernicus, address: 127.0.0.2}
-              - {name: galileo, address: 127.0.0.3}
-              - {name: newton, address: 127.0.0.4}
-            lb: {kind: haproxy, file: /etc/haproxy/conf.d/rsync-ssh.cfg, runtime-api: /run/haproxy/admin.sock}
-        lb_health_agent_haproxy_frontends:
-          - {name: rsync-ssh, bind: ":30036"}
-        """.formatted(DEB));
-    try (NspawnContainer box = NspawnContainer.boot(rootfs, "lbha-ansible", SHARE)) {
-      pod(box, "newton", "127.0.0.4", 9890, true);
-      String converge = "cd /mnt/host/ansible && ANSIBLE_LOCAL_TEMP=/root/.ansible/tmp ansible-playbook -i /mnt/host/ansible-hosts.ini"
-          + " -e @/mnt/host/ansible-vars.yml site.yml";
-      long start = System.nanoTime();
-      Shell first = box.bash(converge);
-      System.out.printf("Ansible converge into a fresh box: %.1f s%n", (System.nanoTime() - start) / 1e9);
-      assertEquals(0, first.exit(), first.out());
-      Shell second = box.bash(converge);
-      assertEquals(0, second.exit(), second.out());
-      assertTrue(second.out().matches("(?s).*localhost\\s+: ok=\\d+\\s+changed=0\\s+unreachable=0\\s+failed=0.*"),
-          "idempotent: " + second.out().substring(second.out().indexOf("PLAY RECAP")));
-      assertEquals("active\nactive", box.exec("systemctl", "is-active", "lb-health-agent", "haproxy").out().strip());
-      assertEquals("newton", client(box), "a client through the LB's frontend reaches the pod");
-      believes(box, "newton");
-      pod(box, "newton", "127.0.0.4", 9890, false);
-      pod(box, "copernicus", "127.0.0.2", 9890, true);
-      inJournal(box, "copernicus alone in rotation", "in rotation now [copernicus] (healthy) via runtime-api");
-      for (int i = 0; i < 3; i++) {
-        assertEquals("copernicus", client(box), "every connection reaches the pod");
-      }
-      believes(box, "copernicus");
-
-      // A frontend added: HAProxy is reloaded, not restarted (its master stays, sessions too).
-      String master = box.exec("systemctl", "show", "-p", "MainPID", "--value", "haproxy").out().strip();
-      Files.writeString(SHARE.resolve("ansible-vars.yml"), Files.readString(SHARE.resolve("ansible-vars.yml"))
-          .replace("  - {name: rsync-ssh, bind: \":30036\"}\n", "  - {name: rsync-ssh, bind: \":30036\"}\n  - {name: rsync-ssh-too, bind: \":30037\", backend: rsync-ssh}\n"));
-      Shell added = box.bash(converge);
-      assertEquals(0, added.exit(), added.out());
-      assertEquals(master, box.exec("systemctl", "show", "-p", "MainPID", "--value", "haproxy").out().strip(), "reloaded, not restarted");
-      assertEquals("copernicus", box.exec("python3", "/mnt/host/lb-client.py", "127.0.0.1", "30037").out().strip());
-      // Two changes: the frontends file, and the reload it asks for; no restart of anything.
-      assertTrue(added.out().matches("(?s).*localhost\\s+: ok=\\d+\\s+changed=2\\s+unreachable=0\\s+failed=0.*")
-          && added.out().contains("RUNNING HANDLER [lb_health_agent : Reload the load balancer]") && !added.out().contains("RUNNING HANDLER [lb_health_agent : Restart"),
-          added.out());
-    }
-  }
-
-  @Test
   void theReadmesNginxStepsMakeAWorkingBox() throws Exception {
     try (NspawnContainer box = NspawnContainer.boot(rootfs, "lbha-nginx", SHARE)) {
       pod(box, "galileo", "127.0.0.3", 9890, true);
