@@ -23,6 +23,8 @@ final class FileFollower {
   private final HaproxyFileWriter file;
   private final ApplyListener listener;
   private Future<FileWrite> writing;
+  /** The set the write in flight puts in the file. */
+  private ServerSet inFlight;
   private ServerSet next;
   private long timer = -1;
   /** At most one write per lb.min-reload-interval. */
@@ -41,7 +43,9 @@ final class FileFollower {
 
   /** HAProxy runs {@code set} now: the file follows, soon. */
   void follow(ServerSet set) {
-    if (set.sameServers(written) && next == null) {
+    // Against what the file will hold once the write in flight is done: a switch back to the set
+    // written before it (a fail-open and back within one write) must still be written after it.
+    if (set.sameServers(writing != null ? inFlight : written) && next == null) {
       return;
     }
     next = set;
@@ -94,8 +98,10 @@ final class FileFollower {
     // follower would wait for a write in flight forever and never bring the file in line again.
     Future<FileWrite> write = file.persist(set);
     writing = write;
+    inFlight = set;
     write.onComplete(ar -> {
       writing = null;
+      inFlight = null;
       FileWrite outcome = ar.succeeded() ? ar.result() : new FileWrite(Outcome.FAILED, 0, String.valueOf(ar.cause()));
       if (!outcome.outcome().equals(Outcome.FAILED)) {
         written = set;

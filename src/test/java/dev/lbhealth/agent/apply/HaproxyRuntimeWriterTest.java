@@ -250,6 +250,26 @@ class HaproxyRuntimeWriterTest {
     }
   }
 
+  /**
+   * A fail-open and back while the file is being written (seen under load in a fleet rollout:
+   * HAProxy's next reload brought back every node): the switch back is written after the write in
+   * flight, so the file ends as HAProxy runs. The validate command is slowed to hold the write.
+   */
+  @Test
+  void aSwitchBackWhileTheFileIsWrittenStillReachesTheFile() throws Exception {
+    startWriterWith(haproxy.agentLbYaml().replace("validate: \"", "validate: \"sleep 0.5 && "));
+    takeOver("copernicus=maint", "galileo=ready", "newton=maint");
+    reports.clear();
+    // The file follows at once (its first write), held half a second by the validate command:
+    assertEquals("runtime-api", apply(set("copernicus=ready", "galileo=ready", "newton=ready")).method());
+    assertEquals("runtime-api", apply(set("copernicus=maint", "galileo=ready", "newton=maint")).method(), "back while the file is written");
+    assertEquals(List.of(), reports, "the first write was still in flight");
+    String copernicusDisabled = "server copernicus " + NODES.get("copernicus") + ":" + hostPort + " disabled";
+    await("the file ends as HAProxy runs").atMost(Duration.ofSeconds(10)).until(() -> reports.size() >= 2
+        && Files.readString(haproxy.lbFile()).contains(copernicusDisabled));
+    assertEquals(List.of("file APPLIED", "file APPLIED"), reports);
+  }
+
   @Test
   void aBurstOfSwitchesCostsAtMostOneFileWriteASecondAndTheFileEndsWithTheLastSet() throws Exception {
     startWriter("");

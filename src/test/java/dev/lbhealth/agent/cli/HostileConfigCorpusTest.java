@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The hostile-config corpus ({@code src/test/resources/hostile-configs}: broken YAML, alias bombs,
  * deep nesting, out-of-range and injected values, non-UTF-8 bytes) plus two big files made here.
- * Each goes to {@code check-config} in its own JVM with the unit's heap ({@code -Xmx128m}, serial
- * GC), as an operator would run it: exit 2 within 2 s, the file named, every error on one line,
+ * Each goes to {@code check-config} in its own JVM with the unit's options ({@code -Xmx128m}, serial
+ * GC, the JIT stopped at C1), as an operator would run it: exit 2 within 2 s, the file named, every error on one line,
  * no Java class or exception name in the text.
  */
 class HostileConfigCorpusTest {
@@ -46,7 +46,7 @@ class HostileConfigCorpusTest {
   private static void refused(Path file) throws IOException, InterruptedException {
     Path out = dir.resolve(file.getFileName() + ".out");
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx128m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
         "check-config", file.toString())
         .redirectErrorStream(true).redirectOutput(out.toFile()).start();
     boolean ended = p.waitFor(2, TimeUnit.SECONDS);

@@ -56,7 +56,13 @@ final class NspawnContainer implements AutoCloseable {
       throw new IOException("cannot mount the overlay: " + mount.out());
     }
     long start = System.nanoTime();
-    nspawn = new ProcessBuilder("systemd-nspawn", "-q", "-D", dir.resolve("root").toString(), "-M", name, "--boot",
+    // With --keep-unit and no systemd on the host, nspawn makes its payload and supervisor cgroups
+    // under its own: started from the same cgroup, two containers would share one payload, and
+    // each one's systemd would stop the other's units with its own (a restart of lb-health-agent
+    // in one box killed the agent of the other). So each starts from a cgroup of its own.
+    nspawn = new ProcessBuilder("sh", "-c", "for d in $0; do mkdir -p \"$d\" && echo $$ > \"$d/cgroup.procs\" || exit 1; done; exec \"$@\"",
+        String.join(" ", cgroups().stream().map(Path::toString).toList()),
+        "systemd-nspawn", "-q", "-D", dir.resolve("root").toString(), "-M", name, "--boot",
         "--register=no", "--keep-unit", "--private-network", "--bind-ro=" + share + ":/mnt/host")
         .redirectErrorStream(true).redirectOutput(dir.resolve("console.log").toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
@@ -68,6 +74,23 @@ final class NspawnContainer implements AutoCloseable {
       return state.equals("running") || state.equals("degraded");
     });
     bootTime = Duration.ofNanos(System.nanoTime() - start);
+  }
+
+  /**
+   * The container's own cgroups: in v1's name=systemd hierarchy and v2's (a hybrid host has both;
+   * nspawn places itself by the v2 one), or in v2's alone.
+   */
+  private List<Path> cgroups() {
+    List<Path> out = new ArrayList<>();
+    for (String hierarchy : List.of("/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified")) {
+      if (Files.isDirectory(Path.of(hierarchy))) {
+        out.add(Path.of(hierarchy, "lbha-" + name));
+      }
+    }
+    if (out.isEmpty()) {
+      out.add(Path.of("/sys/fs/cgroup", "lbha-" + name));
+    }
+    return out;
   }
 
   /** PID 1 of the container: the systemd below the nspawn process. */
@@ -115,15 +138,17 @@ final class NspawnContainer implements AutoCloseable {
       Shell.run(WORK, "umount", "-l", dir.resolve("root").toString());
     }
     Shell.run(WORK, "rm", "-rf", dir.toString());
-    for (String leftover : List.of("/sys/fs/cgroup/payload", "/sys/fs/cgroup/supervisor")) {
-      Path p = Path.of(leftover);
+    // Whatever still runs in the container's cgroups (a box whose poweroff never came) goes first.
+    for (Path p : cgroups()) {
       if (Files.isDirectory(p)) {
+        Shell.run(WORK, "sh", "-c", "for i in 1 2 3; do find " + p + " -name cgroup.procs -exec cat {} + | xargs -r kill -9; sleep 0.2; done");
         try (Stream<Path> tree = Files.walk(p)) {
           tree.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).forEach(d -> d.toFile().delete());
         }
       }
     }
-    Shell.run(WORK, "sh", "-c", "rm -rf /run/systemd/nspawn/*");
+    // This container's only: another may be running beside it.
+    Shell.run(WORK, "sh", "-c", "rm -rf /run/systemd/nspawn/*/" + name + " /run/systemd/nspawn/" + name + "*");
   }
 
   @Override

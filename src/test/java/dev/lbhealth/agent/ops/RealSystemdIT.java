@@ -32,8 +32,9 @@ class RealSystemdIT {
   static Path rootfs;
   private static long startedNanos;
 
+  /** Once per JVM, for every class of container tests. */
   @BeforeAll
-  static void rootFileSystem() throws Exception {
+  static synchronized void rootFileSystem() throws Exception {
     if (rootfs != null) {
       return; // made for another class of container tests in this JVM
     }
