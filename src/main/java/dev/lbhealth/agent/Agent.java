@@ -2,7 +2,6 @@ package dev.lbhealth.agent;
 
 import dev.lbhealth.agent.apply.LbControl;
 import dev.lbhealth.agent.apply.LbWriters;
-import dev.lbhealth.agent.apply.Leftovers;
 import dev.lbhealth.agent.config.AgentConfig;
 import dev.lbhealth.agent.config.ConfigDiff;
 import dev.lbhealth.agent.config.ConfigException;
@@ -37,7 +36,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +68,6 @@ public final class Agent extends VerticleBase {
   private volatile int eventFollowers;
   private long configReloads;
   private BiConsumer<Long, ConfigReload> configReloadListener = (n, outcome) -> {};
-  private Consumer<Leftovers.Outcome> leftoversListener = outcome -> {};
 
   public Agent(AgentConfig config) {
     this(config, SystemdNotifier.fromEnvironment(Map.of()), AgentMetrics.prometheus(), LbControl.local());
@@ -204,13 +201,7 @@ public final class Agent extends VerticleBase {
       }
       ar.result().removed().forEach(f -> LOG.info("removed {}: its service is no longer in the config; the LB reloaded without it", f));
       ar.result().kept().forEach(k -> LOG.warn("kept the leftover {}", k));
-      leftoversListener.accept(ar.result());
     });
-  }
-
-  /** Told on the agent's context what each look for leftover LB files removed and kept (tests). */
-  void onLeftovers(Consumer<Leftovers.Outcome> listener) {
-    this.leftoversListener = listener;
   }
 
   /**

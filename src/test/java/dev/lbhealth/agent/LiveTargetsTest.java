@@ -144,7 +144,7 @@ class LiveTargetsTest {
   }
 
   private static String sha256(Path file) throws Exception {
-    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    return dev.lbhealth.agent.config.AgentConfig.sha256(Files.readString(file));
   }
 
   @Test
