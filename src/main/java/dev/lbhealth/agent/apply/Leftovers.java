@@ -1,10 +1,12 @@
 package dev.lbhealth.agent.apply;
 
 import dev.lbhealth.agent.config.ServiceConfig;
+import dev.lbhealth.agent.render.Renderer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +26,7 @@ import java.util.stream.Stream;
  */
 public final class Leftovers {
   /** The first line of every file the renderers write. */
-  private static final Pattern MARK = Pattern.compile("# Managed by lb-health-agent for service [^\\s.]+\\. .*");
+  private static final Pattern MARK = Pattern.compile(Pattern.quote(Renderer.MARK) + "[^\\s.]+\\. .*");
 
   /**
    * @param removed the files deleted, each with the LB reloaded without it
@@ -72,7 +74,7 @@ public final class Leftovers {
         Path file = p.toAbsolutePath().normalize();
         String name = file.getFileName().toString();
         if (!live.contains(file) && !name.startsWith(".") && extension(file).equals(extension)
-            && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) && marked(file)) {
+            && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && marked(file)) {
           found.add(file);
         }
       }

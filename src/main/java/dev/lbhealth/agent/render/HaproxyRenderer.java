@@ -41,7 +41,7 @@ public final class HaproxyRenderer implements Renderer {
    * can be added and deleted live.
    */
   public String settings(ServiceConfig service) {
-    return "# Managed by lb-health-agent for service " + Renderer.safe("service", service.name())
+    return Renderer.MARK + Renderer.safe("service", service.name())
         + ". Changes made here are overwritten.\n"
         + "backend " + Renderer.safe("backend", service.lb().upstream()) + "\n"
         + "    mode " + service.mode().name().toLowerCase(Locale.ROOT) + "\n"

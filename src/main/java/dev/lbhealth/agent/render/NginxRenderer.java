@@ -36,7 +36,7 @@ public final class NginxRenderer implements Renderer {
   public String render(ServiceConfig service, ServerSet set) {
     String upstream = Renderer.safe("upstream", service.lb().upstream());
     StringBuilder out = new StringBuilder();
-    out.append("# Managed by lb-health-agent for service ").append(Renderer.safe("service", service.name()))
+    out.append(Renderer.MARK).append(Renderer.safe("service", service.name()))
         .append(". Changes made here are overwritten.\n");
     out.append("# Include it in nginx's ").append(service.mode() == Mode.TCP ? "stream" : "http").append(" {} block.\n");
     out.append("upstream ").append(upstream).append(" {\n");

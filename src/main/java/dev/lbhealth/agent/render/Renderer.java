@@ -9,6 +9,12 @@ import dev.lbhealth.agent.decision.ServerSet;
  * recognised by comparing text and costs no write and no reload.
  */
 public interface Renderer {
+  /**
+   * How every rendered file begins, before the service's name: the mark by which the agent (and
+   * the package's purge) knows its own files.
+   */
+  String MARK = "# Managed by lb-health-agent for service ";
+
   String render(ServiceConfig service, ServerSet set);
 
   /** Throws if a name could break or inject LB config; config validation keeps this from firing. */
